@@ -10,9 +10,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from torch import nn
+if TYPE_CHECKING:  # torch is imported by the networks, not by plugin discovery
+    from torch import nn
 
 
 @dataclass

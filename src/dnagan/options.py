@@ -108,4 +108,6 @@ def parse_options(options_class: type[T], values: Mapping[str, Any], owner: str)
 
 def options_to_dict(options: Any) -> dict[str, Any]:
     """The plain-data form of an options dataclass (for configs and checkpoints)."""
-    return dataclasses.asdict(options) if dataclasses.is_dataclass(options) else {}
+    if dataclasses.is_dataclass(options) and not isinstance(options, type):
+        return dataclasses.asdict(options)
+    return {}
