@@ -1,0 +1,136 @@
+"""Run one model per encoder (and seed) under identical conditions, resumably.
+
+Every job shares the preset, data, budget, evaluation sample count and evaluators; only the encoder
+(and the seed) differ. Each job trains into ``OUT/runs/<encoder>-seed<k>``; a job whose
+``summary.json`` exists is not run again, a job with a checkpoint resumes, so an interrupted bench
+continues where it stopped. ``OUT/plan.json`` records what the bench compares; a later call with
+a different plan on the same folder is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dnagan import atomic
+from dnagan.encoders import encode_checked
+from dnagan.errors import OutputError
+from dnagan.plugins import create_encoder, get_plugins
+from dnagan.training.checkpoint import find_checkpoint
+from dnagan.training.config import TrainConfig, merge
+from dnagan.training.data import load_corpus
+
+PLAN_FILE = "plan.json"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass(frozen=True)
+class BenchJob:
+    """One training run of the bench."""
+
+    encoder: str
+    seed: int
+
+    @property
+    def label(self) -> str:
+        """Folder name of the job's run."""
+        return f"{self.encoder}-seed{self.seed}"
+
+
+def plan_jobs(encoders: Sequence[str], seeds: int, first_seed: int = 0) -> list[BenchJob]:
+    """Every encoder crossed with ``seeds`` consecutive seeds."""
+    return [BenchJob(name, first_seed + k) for name in encoders for k in range(seeds)]
+
+
+def bench_config(base: TrainConfig, job: BenchJob, evaluators: Sequence[str]) -> TrainConfig:
+    """The job's config: ``base`` with the job's encoder and seed and the bench's evaluators."""
+    return merge(
+        base,
+        {"encoder": job.encoder, "seed": job.seed, "evaluators": list(evaluators)},
+        where=f"bench job {job.label}",
+    )
+
+
+def _open_out(out: Path, plan: dict[str, Any]) -> None:
+    plan_path = out / PLAN_FILE
+    if plan_path.exists():
+        recorded = json.loads(plan_path.read_text(encoding="utf-8"))
+        if recorded != plan:
+            raise OutputError(
+                f"{out}: holds a bench with other settings (see {PLAN_FILE}); "
+                "use another --out or the same settings to resume"
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise OutputError(f"{out}: exists and is not empty (and is not a bench folder)")
+    atomic.write_json(plan_path, plan)
+
+
+def measure_encoding(config: TrainConfig) -> float:
+    """Sequences per second of the config's encoder (fit + encode) on the config's DNA corpus."""
+    records, _ = load_corpus(config)
+    sequences = [record.sequence for record in records]
+    registration = get_plugins().encoders.get(config.encoder)
+    encoder = create_encoder(config.encoder, config.encoder_options)
+    start = time.perf_counter()
+    encoder.fit(sequences)
+    encode_checked(encoder, sequences, registration.plugin)
+    return len(sequences) / max(time.perf_counter() - start, 1e-9)
+
+
+Trainer = Callable[[TrainConfig, Path, bool], dict[str, Any]]
+
+
+def run_job(config: TrainConfig, run_dir: Path, train: Trainer) -> dict[str, Any]:
+    """Train one job (resuming when its folder holds a checkpoint) and return its summary."""
+    summary_path = run_dir / SUMMARY_FILE
+    if summary_path.exists():
+        summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
+        return summary
+    resume = False
+    if run_dir.exists():
+        try:
+            find_checkpoint(run_dir, prefer_final=False)
+            resume = True
+        except Exception:  # noqa: BLE001 - no usable checkpoint: start the job afresh
+            shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return train(config, run_dir, resume)
+
+
+def run_bench(
+    base: TrainConfig,
+    encoders: Sequence[str],
+    seeds: int,
+    out: Path,
+    train: Trainer,
+    on_job: Callable[[BenchJob, int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every job of the bench and return one summary per job (with ``encoder`` and ``seed``)."""
+    plugins = get_plugins()
+    for name in encoders:
+        plugins.encoders.get(name)  # unknown names fail before any work
+    evaluators = plugins.evaluators.names()
+    jobs = plan_jobs(encoders, seeds, first_seed=base.seed)
+    plan = {
+        "encoders": list(encoders),
+        "seeds": seeds,
+        "config": bench_config(base, jobs[0], evaluators).to_dict() | {"encoder": None},
+    }
+    _open_out(out, plan)
+    summaries = []
+    for index, job in enumerate(jobs):
+        if on_job is not None:
+            on_job(job, index, len(jobs))
+        config = bench_config(base, job, evaluators)
+        summary = dict(run_job(config, out / "runs" / job.label, train))
+        if "encode_per_s" not in summary:
+            summary["encode_per_s"] = measure_encoding(config)
+            atomic.write_json(out / "runs" / job.label / SUMMARY_FILE, summary)
+        summaries.append(summary | {"encoder": job.encoder, "seed": job.seed})
+    return summaries

@@ -1,0 +1,117 @@
+"""``dnagan bench``: compare encoders on equal terms and write a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dnagan.bench.aggregate import TABLE_COLUMNS, format_value
+from dnagan.cli.app import app
+from dnagan.cli.dna_options import (
+    AmbiguityOption,
+    DnaPathOption,
+    GroupOption,
+    StrictOption,
+    dna_options,
+)
+from dnagan.cli.run_cmd import resolve_config
+from dnagan.errors import ConfigError
+from dnagan.options import options_to_dict
+from dnagan.plugins import get_plugins
+
+if TYPE_CHECKING:
+    from dnagan.bench.runner import BenchJob
+    from dnagan.training.config import TrainConfig
+
+
+def _encoder_list(value: str | None) -> list[str]:
+    names = get_plugins().encoders.names() if value is None else [
+        name.strip() for name in value.split(",") if name.strip()
+    ]
+    if not names:
+        raise ConfigError("--encoders names no encoder")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--encoders lists an encoder twice: {value}")
+    return names
+
+
+def _print_table(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title="dnagan bench")
+    table.add_column("encoder")
+    for _, title, _ in TABLE_COLUMNS:
+        table.add_column(title, justify="right")
+    for row in rows:
+        cells = [format_value(row, key, decimals) for key, _, decimals in TABLE_COLUMNS]
+        table.add_row(str(row["encoder"]), *cells)
+    console.print(table)
+
+
+@app.command("bench")
+def bench_command(
+    out: Annotated[Path, typer.Option("--out", help="Bench folder (new, or one to resume).")],
+    encoders: Annotated[
+        str | None,
+        typer.Option("--encoders", help="Comma-separated encoders (default: every registered)."),
+    ] = None,
+    images: Annotated[
+        str | None, typer.Option("--images", help="Image folder or zip (default: embedded).")
+    ] = None,
+    dna: DnaPathOption = None,
+    preset: Annotated[str, typer.Option("--preset", help="paper | quick | smoke.")] = "quick",
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="TOML file overriding the preset.")
+    ] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Models per encoder (seeds).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="First seed.")] = 0,
+    device: Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")] = None,
+    ambiguity: AmbiguityOption = "error",
+    strict: StrictOption = False,
+    group: GroupOption = 1,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Any config field, e.g. --set stage1.steps=200 (repeatable)."),
+    ] = None,
+) -> None:
+    """Train one model per encoder on identical data, seeds, preset and budget; report metrics.
+
+    Writes report.md, results.json, fid.png and grids/ into --out. Re-running the same command
+    on the same folder resumes an interrupted bench.
+
+    Examples:
+
+        dnagan bench --preset smoke --out bench-smoke
+
+        dnagan bench --encoders average,kmer,sgt --images photos/ --dna reads.fastq.gz --out bench
+    """
+    from dnagan.bench.report import REPORT_FILE, write_report
+    from dnagan.bench.runner import run_bench
+    from dnagan.training.loop import train
+    from dnagan.training.progress import RichReporter
+
+    if seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {seeds}")
+    names = _encoder_list(encoders)
+    fields: dict[str, object] = {
+        "images": images,
+        "dna": str(dna) if dna is not None else None,
+        "dna_options": options_to_dict(dna_options(ambiguity, strict, group)) if dna else None,
+        "seed": seed,
+        "device": device,
+    }
+    base = resolve_config(preset, config_file, fields, list(overrides or []))
+    console = Console(stderr=True)
+
+    def announce(job: BenchJob, index: int, total: int) -> None:
+        console.print(f"bench {index + 1}/{total}: encoder {job.encoder}, seed {job.seed}")
+
+    def train_job(config: TrainConfig, run_dir: Path, resume: bool) -> dict[str, Any]:
+        return train(config, run_dir, resume=resume, reporter=RichReporter(console))
+
+    summaries = run_bench(base, names, seeds, out, train_job, on_job=announce)
+    rows = write_report(out, summaries, {"preset": base.preset, "seeds": seeds, "first_seed": seed})
+    _print_table(rows, Console())
+    typer.echo(str(out / REPORT_FILE))
