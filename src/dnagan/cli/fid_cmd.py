@@ -1,0 +1,52 @@
+"""``dnagan fid DIR1 DIR2``: the FID of two image folders, printed as pytorch-fid prints it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dnagan.cli.app import app
+from dnagan.evaluation.folders import path_statistics
+from dnagan.evaluation.frechet import frechet_distance
+from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@app.command("fid")
+def fid_command(
+    path1: Path = typer.Argument(..., help="Folder of images (or pytorch-fid .npz statistics)."),
+    path2: Path = typer.Argument(..., help="Second folder of images (or .npz statistics)."),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", help="Images per batch."),
+    device: str | None = typer.Option(
+        None, "--device", help="cpu, cuda, cuda:0 ... (default: cuda if present)."
+    ),
+    dims: int = typer.Option(
+        2048, "--dims", help="Feature dimensionality: 64, 192, 768 or 2048 (pool3)."
+    ),
+) -> None:
+    """Print the Frechet Inception distance between two image folders (pytorch-fid's numbers).
+
+    The last line is ``FID:  <value>`` exactly like ``python -m pytorch_fid DIR1 DIR2``; the
+    line before gives the sample counts; questionable inputs (fewer images than feature
+    dimensions) are warned about on stderr. Weights are obtained on first use (``dnagan weights``).
+
+    Examples:
+
+        dnagan fid generated/ photos/
+
+        dnagan fid generated/ photos/ --batch-size 32 --device cpu
+    """
+    extractor = InceptionFeatures(
+        device=device or _default_device(), batch_size=batch_size, dims=dims
+    )
+    first = path_statistics(path1, extractor)
+    second = path_statistics(path2, extractor)
+    result = frechet_distance(first, second)
+    typer.echo(f"samples: {first.n} ({path1}), {second.n} ({path2})")
+    typer.echo(f"FID:  {result.value}")
