@@ -7,9 +7,6 @@ from pathlib import Path
 import typer
 
 from dnagan.cli.app import app
-from dnagan.evaluation.folders import path_statistics
-from dnagan.evaluation.frechet import frechet_distance
-from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures
 
 
 def _default_device() -> str:
@@ -22,7 +19,9 @@ def _default_device() -> str:
 def fid_command(
     path1: Path = typer.Argument(..., help="Folder of images (or pytorch-fid .npz statistics)."),
     path2: Path = typer.Argument(..., help="Second folder of images (or .npz statistics)."),
-    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", help="Images per batch."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Images per batch (default: the extractor's, 16)."
+    ),
     device: str | None = typer.Option(
         None, "--device", help="cpu, cuda, cuda:0 ... (default: cuda if present)."
     ),
@@ -42,8 +41,12 @@ def fid_command(
 
         dnagan fid generated/ photos/ --batch-size 32 --device cpu
     """
+    from dnagan.evaluation.folders import path_statistics
+    from dnagan.evaluation.frechet import frechet_distance
+    from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures
+
     extractor = InceptionFeatures(
-        device=device or _default_device(), batch_size=batch_size, dims=dims
+        device=device or _default_device(), batch_size=batch_size or DEFAULT_BATCH_SIZE, dims=dims
     )
     first = path_statistics(path1, extractor)
     second = path_statistics(path2, extractor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from dnagan.cli.app import app
-from dnagan.evaluation.weights import ensure_inception_weights
 
 
 @app.command("weights")
@@ -19,4 +18,6 @@ def weights_command() -> None:
 
         dnagan weights
     """
+    from dnagan.evaluation.weights import ensure_inception_weights
+
     typer.echo(str(ensure_inception_weights()))
