@@ -2,7 +2,7 @@
 
 The closest organism-matched stand-in for the paper's B. subtilis FASTQ. Usage::
 
-    .venv/bin/python benchmarks/make_bsubtilis_reads.py --count 4000 --out bench-out/bsubtilis_reads.fastq
+    .venv/bin/python benchmarks/make_bsubtilis_reads.py --out bench-out/bsubtilis_reads.fastq
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from dnagan.dna import read_records
 from dnagan.synthetic.reads import simulate_reads, write_fastq
 
-GENOME = Path(__file__).resolve().parents[1].parent / "shared/data/dna/bsubtilis_atcc6633_genome.fasta"
+SHARED_DNA = Path(__file__).resolve().parents[1].parent / "shared/data/dna"
+GENOME = SHARED_DNA / "bsubtilis_atcc6633_genome.fasta"
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from torch import nn
 
 from dnagan import __version__
 from dnagan.bridge import LatentBridge
+from dnagan.devices import resolve_device
 from dnagan.encoders import Encoder, encode_checked
 from dnagan.errors import InputError
 from dnagan.evaluation import to_uint8
@@ -156,7 +157,7 @@ def load_model(run_dir: str | Path, device: str = "cpu") -> Model:
     config = config_from_dict(state["config"])
     if not state.get("done"):
         raise InputError(f"{run_dir}: training has not finished (use dnagan run --resume)")
-    torch_device = torch.device(device)
+    torch_device = resolve_device(device)
     encoder, plugin = create_encoder(config)
     encoder.load_state_dict(from_storable(state["encoder"]))
     bridge = LatentBridge(config.latent_dim)

@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # torch is imported by the networks, not by plugin discovery
 class StageNetworks:
     """A generator and its discriminator for one stage.
 
-    Stage 1: ``generator(z)`` maps latents ``(n, latent_dim)`` to images ``(n, 3, s1, s1)`` in [-1, 1].
-    Stage 2: ``generator(image1, z)`` maps a stage-1 image and the same latents to ``(n, 3, s2, s2)``.
+    Stage 1: ``generator(z)`` maps latents ``(n, latent_dim)`` to images ``(n, 3, s1, s1)``
+    in [-1, 1]. Stage 2: ``generator(image1, z)`` maps a stage-1 image and the same latents to
+    ``(n, 3, s2, s2)``.
     ``discriminator(image)`` returns one logit per image, shape ``(n,)`` or ``(n, 1)``.
     """
 

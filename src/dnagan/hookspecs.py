@@ -15,7 +15,8 @@ What each registered thing must be is described by :class:`dnagan.Encoder`,
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pluggy
 
@@ -27,12 +28,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 @hookspec
 def register_encoders(register: Callable[[Any], None]) -> None:
-    """Register sequence encoders: call ``register(EncoderSubclass)`` for each (DNA -> feature vector)."""
+    """Register encoders (DNA -> feature vector): call ``register(EncoderSubclass)`` for each."""
 
 
 @hookspec
 def register_generators(register: Callable[[Any], None]) -> None:
-    """Register generator architectures: call ``register(GeneratorArchitectureSubclass)`` for each."""
+    """Register network architectures: call ``register(GeneratorArchitectureSubclass)``."""
 
 
 @hookspec

@@ -88,7 +88,7 @@ def parse_key_values(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def parse_options(options_class: type[T], values: Mapping[str, Any], owner: str) -> T:
-    """Build ``options_class`` from ``values``, coercing types; errors name ``owner`` and the option."""
+    """Build ``options_class`` from ``values``, coercing types; errors name ``owner``, option."""
     if not dataclasses.is_dataclass(options_class):
         raise ConfigError(f"{owner}: its Options is not a dataclass")
     hints = typing.get_type_hints(options_class)

@@ -110,12 +110,18 @@ def run_bench(
     out: Path,
     train: Trainer,
     on_job: Callable[[BenchJob, int, int], None] | None = None,
+    evaluators: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every job of the bench and return one summary per job (with ``encoder`` and ``seed``)."""
+    """Run every job and return one summary per job (with ``encoder`` and ``seed``).
+
+    ``evaluators`` defaults to every registered evaluator, third-party ones included.
+    """
     plugins = get_plugins()
     for name in encoders:
         plugins.encoders.get(name)  # unknown names fail before any work
-    evaluators = plugins.evaluators.names()
+    for name in evaluators or ():
+        plugins.evaluators.get(name)
+    evaluators = list(evaluators) if evaluators is not None else plugins.evaluators.names()
     jobs = plan_jobs(encoders, seeds, first_seed=base.seed)
     plan = {
         "encoders": list(encoders),

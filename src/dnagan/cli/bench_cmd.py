@@ -19,6 +19,13 @@ from dnagan.cli.dna_options import (
     dna_options,
 )
 from dnagan.cli.run_cmd import resolve_config
+from dnagan.cli.shared_options import (
+    ConfigFileOption,
+    DeviceOption,
+    ImagesOption,
+    OverridesOption,
+    PresetOption,
+)
 from dnagan.errors import ConfigError
 from dnagan.options import options_to_dict
 from dnagan.plugins import get_plugins
@@ -57,24 +64,21 @@ def bench_command(
         str | None,
         typer.Option("--encoders", help="Comma-separated encoders (default: every registered)."),
     ] = None,
-    images: Annotated[
-        str | None, typer.Option("--images", help="Image folder or zip (default: embedded).")
-    ] = None,
+    images: ImagesOption = None,
     dna: DnaPathOption = None,
-    preset: Annotated[str, typer.Option("--preset", help="paper | quick | smoke.")] = "quick",
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="TOML file overriding the preset.")
-    ] = None,
+    preset: PresetOption = "quick",
+    config_file: ConfigFileOption = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Models per encoder (seeds).")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="First seed.")] = 0,
-    device: Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")] = None,
+    device: DeviceOption = None,
     ambiguity: AmbiguityOption = "error",
     strict: StrictOption = False,
     group: GroupOption = 1,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Any config field, e.g. --set stage1.steps=200 (repeatable)."),
+    evaluators: Annotated[
+        str | None,
+        typer.Option("--evaluators", help="Comma-separated evaluators (default: all registered)."),
     ] = None,
+    overrides: OverridesOption = None,
 ) -> None:
     """Train one model per encoder on identical data, seeds, preset and budget; report metrics.
 
@@ -96,7 +100,7 @@ def bench_command(
         raise ConfigError(f"--seeds must be at least 1, got {seeds}")
     names = _encoder_list(encoders)
     fields: dict[str, object] = {
-        "images": images,
+        "images": str(images) if images is not None else None,
         "dna": str(dna) if dna is not None else None,
         "dna_options": options_to_dict(dna_options(ambiguity, strict, group)) if dna else None,
         "seed": seed,
@@ -111,7 +115,8 @@ def bench_command(
     def train_job(config: TrainConfig, run_dir: Path, resume: bool) -> dict[str, Any]:
         return train(config, run_dir, resume=resume, reporter=RichReporter(console))
 
-    summaries = run_bench(base, names, seeds, out, train_job, on_job=announce)
+    chosen = None if evaluators is None else [e.strip() for e in evaluators.split(",") if e.strip()]
+    summaries = run_bench(base, names, seeds, out, train_job, on_job=announce, evaluators=chosen)
     rows = write_report(out, summaries, {"preset": base.preset, "seeds": seeds, "first_seed": seed})
     _print_table(rows, Console())
     typer.echo(str(out / REPORT_FILE))

@@ -7,24 +7,21 @@ from pathlib import Path
 import typer
 
 from dnagan.cli.app import app
-
-
-def _default_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+from dnagan.cli.shared_options import DeviceOption
 
 
 @app.command("fid")
 def fid_command(
-    path1: Path = typer.Argument(..., help="Folder of images (or pytorch-fid .npz statistics)."),
-    path2: Path = typer.Argument(..., help="Second folder of images (or .npz statistics)."),
+    path1: Path = typer.Argument(
+        ..., metavar="DIR1", help="Folder of images (or pytorch-fid .npz statistics)."
+    ),
+    path2: Path = typer.Argument(
+        ..., metavar="DIR2", help="Second folder of images (or .npz statistics)."
+    ),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Images per batch (default: the extractor's, 16)."
     ),
-    device: str | None = typer.Option(
-        None, "--device", help="cpu, cuda, cuda:0 ... (default: cuda if present)."
-    ),
+    device: DeviceOption = None,
     dims: int = typer.Option(
         2048, "--dims", help="Feature dimensionality: 64, 192, 768 or 2048 (pool3)."
     ),
@@ -41,12 +38,15 @@ def fid_command(
 
         dnagan fid generated/ photos/ --batch-size 32 --device cpu
     """
+    from dnagan.devices import resolve_device
     from dnagan.evaluation.folders import path_statistics
     from dnagan.evaluation.frechet import frechet_distance
     from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures
 
     extractor = InceptionFeatures(
-        device=device or _default_device(), batch_size=batch_size or DEFAULT_BATCH_SIZE, dims=dims
+        device=str(resolve_device(device or "auto")),
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        dims=dims,
     )
     first = path_statistics(path1, extractor)
     second = path_statistics(path2, extractor)

@@ -16,20 +16,23 @@ from dnagan.cli.dna_options import (
     StrictOption,
     dna_options,
 )
+from dnagan.cli.shared_options import DeviceOption
 from dnagan.dna import load_records
 from dnagan.errors import OutputError
 
 
 @app.command("generate")
 def generate_command(
-    run_dir: Annotated[Path, typer.Argument(help="A finished run folder (from dnagan run).")],
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN_DIR", help="A finished run folder (from dnagan run).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the PNGs.")],
     dna: DnaPathOption = None,
     sequence: SequencesOption = None,
     ambiguity: AmbiguityOption = "error",
     strict: StrictOption = False,
     group: GroupOption = 1,
-    device: Annotated[str, typer.Option("--device", help="cpu | cuda.")] = "cpu",
+    device: DeviceOption = None,
 ) -> None:
     """Write one PNG per DNA sample, named by record id (seq1, seq2, ... for --sequence).
 
@@ -45,7 +48,7 @@ def generate_command(
 
     records = load_records(dna, sequences=list(sequence or []), options=dna_options(
         ambiguity, strict, group))
-    model = load_model(run_dir, device=device)
+    model = load_model(run_dir, device=device or "cpu")
     names = sample_names(records)
     existing = [n for n in names if (out / f"{n}.png").exists()]
     if existing:
