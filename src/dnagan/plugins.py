@@ -3,8 +3,9 @@
 Built-in plugins are entry points of the ``dnagan`` distribution itself, in the entry-point
 group ``dnagan``: they load through exactly the path a third-party plugin uses. Entry points load
 one at a time; one that fails to import, or whose hook raises, is recorded in
-:attr:`Plugins.errors`, logged as a warning, and everything else keeps working. ``DNAGAN_PLUGINS`` (comma-separated
-entry-point or distribution names; empty for none) limits which third-party plugins load.
+:attr:`Plugins.errors`, logged as a warning, and everything else keeps working.
+``DNAGAN_PLUGINS`` (comma-separated entry-point or distribution names; empty for none) limits
+which third-party plugins load.
 """
 
 from __future__ import annotations
