@@ -46,6 +46,22 @@ def resolve_config(
     return apply_overrides(config, overrides)
 
 
+def forwarded_args(
+    values: dict[str, object], overrides: list[str], options: list[str]
+) -> list[str]:
+    """``dnagan run`` arguments that reproduce ``values`` (for the torchrun children of --nproc)."""
+    args: list[str] = []
+    for flag, value in values.items():
+        if value is None or value is False:
+            continue
+        args += [flag] if value is True else [flag, str(value)]
+    for pair in options:
+        args += ["--option", pair]
+    for pair in overrides:
+        args += ["--set", pair]
+    return args
+
+
 def check_names(config: TrainConfig) -> None:
     """Fail early (before a run folder exists) on unknown plugin names or bad encoder options."""
     plugins = get_plugins()
@@ -74,6 +90,10 @@ def run_command(
         Path | None, typer.Option("--resume", help="Continue the run in this folder.")
     ] = None,
     device: Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")] = None,
+    nproc: Annotated[
+        int, typer.Option("--nproc", min=1,
+                          help="Processes (GPUs) to train on: launches torchrun (DDP).")
+    ] = 1,
     option: EncoderOptionsOption = None,
     ambiguity: AmbiguityOption = "error",
     strict: StrictOption = False,
@@ -114,11 +134,26 @@ def run_command(
         dnagan run --encoder kmer --preset smoke
 
         dnagan run --encoder average --images photos/ --dna reads.fastq.gz --set stage1.steps=3000
+
+        dnagan run --encoder average --nproc 2   (= torchrun --nproc_per_node 2 -m dnagan run ...)
     """
-    from dnagan.training.loop import train
+    from dnagan.training import distributed as ddp
+    from dnagan.training.loop import SilentReporter, train
     from dnagan.training.progress import RichReporter
     from dnagan.training.run_folder import next_run_dir, prepare_out
     from dnagan.training.signals import Interrupted
+
+    if nproc > 1 and not ddp.launched():
+        flags: dict[str, object] = {
+            "--encoder": encoder, "--images": images, "--dna": dna, "--preset": preset,
+            "--config": config_file, "--out": out, "--seed": seed, "--resume": resume,
+            "--device": device, "--ambiguity": ambiguity, "--strict": strict, "--group": group,
+            "--steps1": steps1, "--steps2": steps2, "--epochs1": epochs1, "--epochs2": epochs2,
+            "--batch-size": batch_size, "--evaluators": evaluators,
+        }
+        args = forwarded_args(flags, list(overrides or []), list(option or []))
+        raise typer.Exit(ddp.launch(nproc, ["-m", "dnagan", "run", *args]))
+    info = ddp.init_distributed(device or "auto")  # joins torchrun's group; no-op otherwise
 
     if resume is not None:
         if not (resume / "checkpoints" / "latest.pt").is_file():
@@ -149,14 +184,22 @@ def run_command(
         }
         config = resolve_config(preset, config_file, fields, list(overrides or []))
         check_names(config)
-        run_dir = next_run_dir(config.encoder, config.preset) if out is None else prepare_out(out)
+        created = config  # only rank 0 creates the folder; the others learn its path
+
+        def create() -> Path:
+            if out is None:
+                return next_run_dir(created.encoder, created.preset)
+            return prepare_out(out)
+
+        run_dir = ddp.main_then_share(create)
         resuming = False
-    reporter = RichReporter()
+    reporter = RichReporter() if info.main else SilentReporter()
     try:
         summary = train(config or TrainConfig(), run_dir, resume=resuming, reporter=reporter)
     except Interrupted as stop:
         reporter.end_stage(0)
-        typer.echo(str(stop), err=True)
+        if info.main:
+            typer.echo(str(stop), err=True)
         raise typer.Exit(stop.exit_code) from None
     except KeyboardInterrupt:  # outside the training loop (data loading, evaluation)
         reporter.end_stage(0)
@@ -164,6 +207,9 @@ def run_command(
         raise typer.Exit(130) from None
     finally:
         reporter.end_stage(0)
+        ddp.shutdown()
+    if not info.main:
+        return
     for key in ("fid", "fid_n", "fid_stage1", "fid_stage1_n", "kid", "train_seconds"):
         if key in summary:
             typer.echo(f"{key}: {summary[key]}")

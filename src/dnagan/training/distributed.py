@@ -29,6 +29,7 @@ that will not come.
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import socket
 import subprocess
@@ -42,7 +43,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from dnagan.errors import ConfigError, InputError
+from dnagan.errors import ConfigError
 
 _ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 _RANK_SALT = 0x5EED  # keeps per-rank seeds away from the shared seed's stream
@@ -85,28 +86,33 @@ def env_ranks() -> tuple[int, int, int]:
     return rank, world, local
 
 
+def local_world_size() -> int:
+    """Processes torchrun started on this machine (``LOCAL_WORLD_SIZE``; 1 without torchrun)."""
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
 def launched() -> bool:
     """True when this process was started by torchrun with more than one process."""
     return env_ranks()[1] > 1
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    """``auto`` -> ``cuda:<local_rank>`` when CUDA is present, else CPU; ``cuda`` must exist."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise InputError("--device cuda: no CUDA device is available")
+    """:func:`dnagan.devices.resolve_device`; a bare ``cuda`` becomes ``cuda:<local_rank>``."""
+    from dnagan.devices import resolve_device
+
+    device = resolve_device(name)
+    if device.type == "cuda" and device.index is None:
         count = torch.cuda.device_count()
         if local_rank >= count:
-            raise InputError(
+            raise ConfigError(
                 f"local rank {local_rank} has no GPU ({count} visible); "
                 f"use --nproc_per_node {count} or fewer"
             )
-        return torch.device("cuda", local_rank)
-    if name != "cpu":
-        raise ConfigError(f"unknown device {name!r} (valid: auto, cpu, cuda)")
-    return torch.device("cpu")
+        device = torch.device("cuda", local_rank)
+    return device
 
 
 _info = DistInfo()
@@ -156,10 +162,20 @@ def is_main() -> bool:
     return _info.rank == 0
 
 
-def barrier() -> None:
-    """Wait for all ranks (no-op in a single process)."""
-    if _info.distributed:
+def barrier(timeout_s: float | None = None) -> None:
+    """Wait for all ranks (no-op in a single process).
+
+    With ``timeout_s`` the wait may outlast the process group's timeout (a gloo monitored
+    barrier): e.g. the other ranks waiting while rank 0 evaluates and writes samples, so that no
+    rank leaves the group while another still runs (gloo aborts the leaver's peers otherwise).
+    """
+    if not _info.distributed:
+        return
+    if timeout_s is None:
         dist.barrier(group=_control)
+    else:
+        wait = datetime.timedelta(seconds=timeout_s)
+        dist.monitored_barrier(group=_control, timeout=wait, wait_all_ranks=True)
 
 
 def rank_seed(seed: int, rank: int | None = None) -> int:
@@ -335,11 +351,12 @@ def wrap_ddp(module: nn.Module, broadcast_buffers: bool = True) -> nn.Module:
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [_info.device.index] if _info.device.type == "cuda" else None
+    # newer PyTorch renamed broadcast_buffers (buffers are still synced once at construction)
+    parameters = inspect.signature(DistributedDataParallel.__init__).parameters
+    name = "forward_sync_buffers" if "forward_sync_buffers" in parameters else "broadcast_buffers"
+    options: dict[str, Any] = {name: broadcast_buffers}
     return DistributedDataParallel(
-        module,
-        device_ids=ids,
-        broadcast_buffers=broadcast_buffers,
-        find_unused_parameters=False,
+        module, device_ids=ids, find_unused_parameters=False, **options
     )
 
 

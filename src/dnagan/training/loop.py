@@ -7,6 +7,13 @@ training DNA (plus jitter) or Gaussian noise (``latent_source = "noise"``, the p
 One seeded ``torch.Generator`` drives batch order, pairing, jitter, label noise and augmentation;
 its state, the global RNG states and every network/optimiser/scheduler state are checkpointed, so
 a stopped and resumed run ends bit-identical to one never stopped (on the same machine).
+
+Under ``torchrun`` (:mod:`dnagan.training.distributed`) every rank draws the same global batch and
+pairing from that generator and trains on its slice, with G and D in DistributedDataParallel;
+augmentation, label noise and dropout then use per-rank seeds (per-rank RNG states are saved in
+the checkpoint). Only rank 0 writes files. On a GPU the images live on the device, random draws
+for augmentation happen there, and losses stay on the device until a log interval: no
+host-device synchronisation per step.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ import torch
 from torch import Tensor, nn
 
 from dnagan.atomic import append_line, write_json
-from dnagan.errors import DnaganError, InputError
+from dnagan.devices import auto_threads, resolve_device
+from dnagan.errors import DnaganError
+from dnagan.training import distributed as ddp
 from dnagan.training.checkpoint import (
     FINAL,
     LATEST,
@@ -83,13 +92,8 @@ class SilentReporter:
         logger.debug("%s", message)
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda: no CUDA device is available")
-    return torch.device(name)
+LOSS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+FINISH_TIMEOUT_S = 6 * 3600.0  # how long other ranks wait for rank 0's samples and evaluation
 
 
 class Sampler:
@@ -204,20 +208,30 @@ class Trainer:
         self.data = data
         self.reporter = reporter
         self.stop = stop
-        self.device = resolve_device(config.device)
+        self.dist = ddp.info()
+        self.device = self.dist.device if self.dist.distributed else resolve_device(config.device)
         self.rng = torch.Generator().manual_seed(config.seed)
         self.stages: dict[int, StageState] = {}
+        self.parallel: dict[int, tuple[nn.Module, nn.Module]] = {}  # DDP-wrapped G and D
         self.saved: dict[str, Any] = {}  # checkpoint entries of finished stages
         self.train_seconds = 0.0
         self.images_seen = 0
         real = torch.from_numpy(data.images).permute(0, 3, 1, 2).contiguous()
         small = torch.from_numpy(data.images_small).permute(0, 3, 1, 2).contiguous()
-        self.reals = {1: small, 2: real}
+        self.reals = {1: self._resident(small), 2: self._resident(real)}
         self.latents = torch.from_numpy(data.latents)
         self.sampler: Sampler | None = None
         self.fixed = self._fixed_latents()
 
     # ----------------------------------------------------------------- setup
+    def _resident(self, images: Tensor) -> Tensor:
+        """uint8 training images on the GPU when they take under a quarter of its free memory,
+        else in pinned host memory (copied per batch without blocking); unchanged on CPU."""
+        if self.device.type != "cuda":
+            return images
+        free, _ = torch.cuda.mem_get_info(self.device)
+        return images.to(self.device) if images.numel() < free // 4 else images.pin_memory()
+
     def _fixed_latents(self) -> Tensor:
         count = self.config.grid_size
         if self.config.latent_source == "noise":
@@ -244,6 +258,13 @@ class Trainer:
         every = cfg.lr_halve_every or cfg.lr_halve_every_epochs * per_epoch
         opt_g = _optimizer(generator, cfg.g_lr, cfg)
         opt_d = _optimizer(discriminator, cfg.d_lr, cfg)
+        if self.dist.distributed:
+            ddp.check_batch(min(cfg.batch_size, len(self.reals[number])),
+                            what=f"stage{number}.batch_size")
+            self.parallel[number] = (ddp.wrap_ddp(generator), ddp.wrap_ddp(discriminator))
+            ddp.seed_rank(self.config.seed * 1009 + number)  # dropout differs across ranks
+        else:
+            self.parallel[number] = (generator, discriminator)
         return StageState(
             number, cfg, generator, discriminator, ema, opt_g, opt_d,
             _scheduler(opt_g, every), _scheduler(opt_d, every), total,
@@ -262,7 +283,9 @@ class Trainer:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return nullcontext()
 
-    def _images(self, tensor: Tensor) -> Tensor:
+    def _images(self, number: int, index: Tensor) -> Tensor:
+        reals = self.reals[number]
+        tensor = reals[index.to(reals.device, non_blocking=True)]
         x = tensor.to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
         if self.config.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -278,40 +301,61 @@ class Trainer:
             z = z + cfg.latent_jitter * torch.randn(z.shape, generator=self.rng)
         return z
 
-    def _augment(self, images: Tensor) -> Tensor:
+    def _augment(self, images: Tensor, generator: torch.Generator) -> Tensor:
         if not self.config.augment:
             return images
         from dnagan.training.augment import diff_augment
 
-        return diff_augment(images, self.config.augment, generator=self.rng)
+        return diff_augment(images, self.config.augment, generator=generator)
+
+    def _noise_generators(self, stage: StageState) -> tuple[torch.Generator, torch.Generator]:
+        """(augmentation, label-noise) generators of this step.
+
+        One CPU process: the shared generator (the single-process stream, bit-exact resume).
+        Several ranks or a GPU: generators re-seeded per rank, stage and step (nothing to
+        checkpoint), the augmentation one on the device so that its draws need no copy.
+        """
+        if not self.dist.distributed and self.device.type == "cpu":
+            return self.rng, self.rng
+        parts = (self.config.seed, stage.number, stage.step)
+        return (ddp.rank_generator(*parts, 0, device=self.device),
+                ddp.rank_generator(*parts, 1))
 
     def _fake(self, stage: StageState, z: Tensor) -> Tensor:
+        generator = self.parallel[stage.number][0]
         if stage.number == 1:
-            return stage.generator(z)
+            return generator(z)
         with torch.no_grad():
             image1 = self.frozen_stage1()(z)
-        return stage.generator(image1, z)
+        return generator(image1, z)
 
-    def step(self, stage: StageState) -> dict[str, float]:
-        """One discriminator step and one generator step; returns the losses."""
+    def step(self, stage: StageState) -> Tensor:
+        """One discriminator step and one generator step.
+
+        Returns ``LOSS_KEYS`` values of this rank's slice as one device tensor (no host sync);
+        :meth:`summarize` turns a window of them into numbers.
+        """
         assert self.sampler is not None
         cfg = self.config
-        index = self.sampler.next()
-        real = self._images(self.reals[stage.number][index])
-        z = self._latent_batch(len(index)).to(self.device)
-        G, D = stage.generator, stage.discriminator
+        batch = self.sampler.next()  # the global batch, identical on every rank
+        index = ddp.shard(batch)
+        real = self._images(stage.number, index)
+        z = ddp.shard(self._latent_batch(len(batch))).to(self.device, non_blocking=True)
+        augment_rng, label_rng = self._noise_generators(stage)
+        G = stage.generator
+        D = self.parallel[stage.number][1]  # DDP-wrapped when distributed
         D.requires_grad_(True)
         with self.autocast():
             fake = self._fake(stage, z)
-            d_real = D(self._augment(real))
-            d_fake = D(self._augment(fake.detach()))
-        loss_d = discriminator_loss(cfg.loss, d_real, d_fake, cfg.real_label_noise, self.rng)
+            d_real = D(self._augment(real, augment_rng))
+            d_fake = D(self._augment(fake.detach(), augment_rng))
+        loss_d = discriminator_loss(cfg.loss, d_real, d_fake, cfg.real_label_noise, label_rng)
         stage.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         stage.opt_d.step()
         D.requires_grad_(False)
-        with self.autocast():
-            g_fake = D(self._augment(fake))
+        with self.autocast():  # the plain D: DDP must not wait for D's (frozen) gradients
+            g_fake = stage.discriminator(self._augment(fake, augment_rng))
         loss_g = generator_loss(cfg.loss, g_fake)
         stage.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -321,20 +365,22 @@ class Trainer:
                 scheduler.step()
         if stage.ema is not None:
             update_ema(stage.ema, G, cfg.ema_decay, stage.step, cfg.ema_warmup)
-        values = {
-            "d_loss": float(loss_d.detach()),
-            "g_loss": float(loss_g.detach()),
-            "d_real": float(d_real.detach().float().mean()),
-            "d_fake": float(d_fake.detach().float().mean()),
-        }
+        stage.step += 1
+        parts = (loss_d, loss_g, d_real.float().mean(), d_fake.float().mean())
+        return torch.stack([v.detach().float() for v in parts])
+
+    def summarize(self, stage: StageState, window: list[Tensor]) -> dict[str, float]:
+        """Mean losses of a window of steps over all ranks (one host sync); raises
+        :class:`TrainingDiverged` when a loss is not finite."""
+        mean = ddp.mean_across(torch.stack(window).double().mean(0))
+        values = dict(zip(LOSS_KEYS, mean.tolist(), strict=True))
         for name in ("d_loss", "g_loss"):
             if not math.isfinite(values[name]):
                 raise TrainingDiverged(
-                    f"stage {stage.number} step {stage.step + 1}: {name} is {values[name]}; "
+                    f"stage {stage.number} step {stage.step}: {name} is {values[name]}; "
                     f"training stopped, the last good checkpoint is kept in "
                     f"{self.run_dir / 'checkpoints' / LATEST}"
                 )
-        stage.step += 1
         return values
 
     # -------------------------------------------------------------- outputs
@@ -353,14 +399,35 @@ class Trainer:
         return to_uint8(image)
 
     def write_grid(self, name: str, images: np.ndarray) -> None:
-        """Save an image grid PNG into the run folder."""
+        """Save an image grid PNG into the run folder (rank 0 only)."""
+        if not self.dist.main:
+            return
         from dnagan.images import image_grid, save_png
 
         columns = max(1, math.ceil(math.sqrt(len(images))))
         save_png(self.run_dir / name, image_grid(images, columns), {})
 
+    def _rank_rng(self) -> dict[str, Tensor]:
+        state = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            state["cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
     def checkpoint(self, current: int, done: bool = False) -> None:
-        """Save everything to ``checkpoints/latest.pt`` (and ``final.pt`` when done)."""
+        """Save everything to ``checkpoints/latest.pt`` (and ``final.pt`` when done).
+
+        Every rank calls it (per-rank RNG states are gathered); rank 0 writes, the others wait
+        until the file is complete.
+        """
+        if not self.dist.distributed:
+            self._write_checkpoint(current, done, None)
+            return
+        ranks = ddp.gather_objects(self._rank_rng())
+        if self.dist.main:
+            self._write_checkpoint(current, done, ranks)
+        ddp.barrier()
+
+    def _write_checkpoint(self, current: int, done: bool, ranks: list[Any] | None) -> None:
         stages = dict(self.saved)
         if current in self.stages:
             stages[str(current)] = self.stages[current].state_dict()
@@ -378,6 +445,8 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "images_seen": self.images_seen,
         }
+        if ranks is not None:
+            state["rank_rng"] = ranks
         folder = self.run_dir / "checkpoints"
         save_checkpoint(folder / LATEST, state)
         if done:
@@ -400,14 +469,23 @@ class Trainer:
                                    self.config.stage(current).batch_size, self.rng)
             self.sampler.load_state_dict(state["sampler"])
         restore_rng_state(state["rng"], {"pairing": self.rng})
+        ranks = state.get("rank_rng")
+        if self.dist.distributed and ranks and len(ranks) == self.dist.world_size:
+            mine = ranks[self.dist.rank]
+            torch.set_rng_state(mine["torch"])
+            if "cuda" in mine and self.device.type == "cuda":
+                torch.cuda.set_rng_state(mine["cuda"], self.device)
 
     def log(self, stage: StageState, values: dict[str, float]) -> None:
-        """Append a metrics line and keep it for the loss plot."""
+        """Append a metrics line and keep it for the loss plot (rank 0 writes)."""
         stage.history.append(values)
-        append_line(self.run_dir / "metrics.jsonl", json.dumps(values, sort_keys=True))
+        if self.dist.main:
+            append_line(self.run_dir / "metrics.jsonl", json.dumps(values, sort_keys=True))
 
     def plot(self, number: int) -> None:
-        """Draw ``loss-stageN.png`` from ``metrics.jsonl``."""
+        """Draw ``loss-stageN.png`` from ``metrics.jsonl`` (rank 0 only)."""
+        if not self.dist.main:
+            return
         from dnagan.training.plots import plot_lines
 
         rows = [r for r in read_metrics(self.run_dir, number) if "d_loss" in r]
@@ -426,11 +504,13 @@ class Trainer:
             self.sampler = Sampler(len(self.reals[number]), stage.config.batch_size, self.rng)
         cfg = stage.config
         self.reporter.start_stage(number, stage.total, stage.step)
-        window: list[dict[str, float]] = []
+        window: list[Tensor] = []
         started = time.perf_counter()
         seen = 0
         while stage.step < stage.total:
-            if self.stop:
+            if ddp.any_rank(bool(self.stop)):  # all ranks stop at the same step
+                if window:
+                    self.summarize(stage, window)  # never checkpoint diverged weights
                 self.checkpoint(number)
                 raise Interrupted(
                     self.stop.signum or 2,
@@ -446,7 +526,7 @@ class Trainer:
             seen += batch
             if stage.step % cfg.log_every == 0 or stage.step == stage.total:
                 rate = seen / max(time.perf_counter() - started, 1e-9)
-                values = {k: float(np.mean([w[k] for w in window])) for k in window[0]}
+                values: dict[str, float] = self.summarize(stage, window)
                 values.update(
                     stage=number,
                     step=stage.step,
@@ -458,10 +538,13 @@ class Trainer:
                 self.log(stage, values)
                 self.reporter.advance(number, stage.step, values)
                 window = []
-            if stage.step % cfg.sample_every == 0 or stage.step == stage.total:
+            if self.dist.main and (stage.step % cfg.sample_every == 0
+                                   or stage.step == stage.total):
                 self.write_grid(f"fakes-stage{number}-{stage.step:06d}.png",
                                 self.sample_fixed(number))
             if stage.step % cfg.checkpoint_every == 0 and stage.step < stage.total:
+                if window:
+                    self.summarize(stage, window)
                 self.checkpoint(number)
         self.saved[str(number)] = stage.state_dict()
         self.sampler = None
@@ -495,10 +578,14 @@ def _prune_metrics(run_dir: Path, state: Mapping[str, Any]) -> None:
 
 def configure_torch(config: TrainConfig) -> None:
     """Threads and determinism settings for a run."""
-    if config.threads:
-        torch.set_num_threads(config.threads)
+    # ranks on one machine share its cores
+    torch.set_num_threads(config.threads or max(1, auto_threads() // ddp.local_world_size()))
     if config.deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
+    if torch.cuda.is_available():  # TF32 tensor cores for fp32 layers, tuned convolutions
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = not config.deterministic
 
 
 def train(
@@ -514,13 +601,16 @@ def train(
     """
     from dnagan.training.finish import finish_run
 
-    report = reporter or SilentReporter()
+    main = ddp.init_distributed(config.device).main  # a no-op without torchrun
+    report = (reporter or SilentReporter()) if main else SilentReporter()
     state: dict[str, Any] | None = None
     if resume:
-        state = load_checkpoint(run_dir / "checkpoints" / LATEST)
+        state = load_checkpoint(run_dir / "checkpoints" / LATEST)  # rank 0's, on every rank
         config = config_from_dict(state["config"])
-        _prune_metrics(run_dir, state)
-    else:
+        ddp.barrier()  # every rank has read it before rank 0 rewrites metrics.jsonl
+        if main:
+            _prune_metrics(run_dir, state)
+    elif main:
         write_json(run_dir / "config.json", config.to_dict())
     configure_torch(config)
     report.note("preparing data")
@@ -540,7 +630,9 @@ def train(
             start = int(state["stage"]) if state else 1
             for number in range(start, 3):
                 trainer.run_stage(number)
-    return finish_run(trainer)
+    summary = finish_run(trainer) if main else {"rank": trainer.dist.rank}
+    ddp.barrier(timeout_s=FINISH_TIMEOUT_S)  # other ranks wait for rank 0's evaluation
+    return summary
 
 
 def _restored(state: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:

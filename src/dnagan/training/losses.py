@@ -28,7 +28,8 @@ def discriminator_loss(
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
     targets = torch.ones_like(real)
     if label_noise > 0:
-        noise = torch.rand(real.shape, generator=generator, device="cpu").to(real.device)
+        device = generator.device if generator is not None else real.device
+        noise = torch.rand(real.shape, generator=generator, device=device).to(real.device)
         targets = targets - label_noise * noise
     return F.binary_cross_entropy_with_logits(
         real, targets

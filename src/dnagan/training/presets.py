@@ -59,15 +59,16 @@ def _quick() -> TrainConfig:
         corpus_size=1000,
         bf16=True,
         channels_last=True,
-        eval_samples=400,
-        stage1=StageConfig(steps=500, sample_every=100, checkpoint_every=250),
-        stage2=StageConfig(steps=150, batch_size=16, sample_every=50, checkpoint_every=75),
+        eval_samples=320,
+        stage1=StageConfig(steps=320, sample_every=80, checkpoint_every=160),
+        stage2=StageConfig(steps=100, batch_size=16, sample_every=50, checkpoint_every=50),
     )
 
 
 def _smoke() -> TrainConfig:
     return TrainConfig(
         preset="smoke",
+        threads=1,  # tiny networks: one thread is fastest and keeps runs bit-reproducible
         network={"variant": "smoke"},
         image_count=64,
         corpus_size=80,

@@ -105,6 +105,7 @@ class TinyPlugin:
 
 TINY_OVERRIDES = (
     "generator=tiny",
+    "threads=1",
     "stage1_size=16",
     "stage2_size=32",
     "image_count=24",
