@@ -82,9 +82,6 @@ def test_unknown_encoder_in_encode(cli: Any, tmp_path: Path) -> None:
     assert not (tmp_path / "f.npy").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a negative --seed reaches numpy.random.default_rng in training/data.py split_holdout "
-    "and raises ValueError (traceback, exit 1); TrainConfig.__post_init__ should reject it"))
 def test_negative_seed(cli: Any, tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = cli(*BASE, "--seed", "-1", "--out", str(out))
@@ -92,9 +89,6 @@ def test_negative_seed(cli: Any, tmp_path: Path) -> None:
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an invalid network setting is only checked when the networks are built, after the run "
-    "folder, config.json and reals.png were written (run_cmd.check_names does not build them)"))
 def test_bad_network_setting_leaves_no_run_folder(cli: Any, tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = cli(*BASE, "--set", 'network.variant="huge"', "--out", str(out))
@@ -102,9 +96,6 @@ def test_bad_network_setting_leaves_no_run_folder(cli: Any, tmp_path: Path) -> N
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a batch size larger than the training set is silently clamped (training/loop.py Sampler "
-    "uses min(batch, n)); it should be a ConfigError naming both numbers before training"))
 def test_batch_size_larger_than_the_dataset(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

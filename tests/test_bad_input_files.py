@@ -9,6 +9,7 @@ calls raise the matching ``OSError``.
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -61,19 +62,17 @@ def test_encode_write_failure(
     _no_temporaries(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli/encode_cmd.py nests atomic_path(out) and atomic_path(ids_path(out)): the ids file is "
-    "moved into place first, so a failure moving the matrix leaves FEATURES.ids.txt behind. "
-    "Write both temporaries, then replace both, removing the ids file if the matrix fails"))
-def test_encode_disk_full_on_the_matrix_leaves_no_ids_file(
-    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", ["features.npy", "features.ids.txt"])
+def test_encode_disk_full_on_one_file_leaves_neither(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     out = tmp_path / "features.npy"
-    _fail_writes(monkeypatch, errno.ENOSPC, when=lambda dst: dst.suffix == ".npy")
+    _fail_writes(monkeypatch, errno.ENOSPC, when=lambda dst: dst.name == failing)
     result = cli("encode", "--sequence", SEQUENCE, "--out", str(out))
-    assert_clean_error(result, "no space left on device")
+    assert_clean_error(result, failing, "no space left on device")
     assert not out.exists()
     assert not (tmp_path / "features.ids.txt").exists()
+    _no_temporaries(tmp_path)
 
 
 def test_encode_into_a_path_under_a_regular_file(cli: Any, tmp_path: Path) -> None:
@@ -143,11 +142,6 @@ def test_run_disk_full_is_a_clean_error(
     _no_temporaries(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "run_cmd.py creates the run folder (prepare_out) and training/loop.py train() writes "
-    "config.json before the DNA and images are loaded; a bad --dna/--images leaves that partial "
-    "run folder behind (bench likewise leaves its --out folder). Load/validate the data first, "
-    "or remove the folder when setup fails"))
 @pytest.mark.parametrize("command", ["run", "bench"])
 @pytest.mark.parametrize("problem", ["missing-dna", "empty-images"])
 def test_bad_input_leaves_no_run_or_bench_folder(
@@ -164,6 +158,45 @@ def test_bad_input_leaves_no_run_or_bench_folder(
     result = cli(*args, *extra, "--out", str(out))
     assert_clean_error(result)
     assert not out.exists()
+
+
+def test_run_killed_before_its_first_checkpoint_resumes_afresh(cli: Any, tmp_path: Path) -> None:
+    import shutil
+
+    import torch
+
+    from dnagan.testing import registered_plugin
+    from dnagan.training.tiny import TINY_OVERRIDES, TinyPlugin
+
+    tiny = [arg for pair in TINY_OVERRIDES for arg in ("--set", pair)]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    with registered_plugin(TinyPlugin(), "tiny"):
+        first = cli(*QUICK_RUN, *tiny, "--out", str(whole))
+        assert first.exit_code == 0, first.stderr
+        killed.mkdir()  # what a kill before the first checkpoint leaves behind
+        shutil.copy(whole / "config.json", killed / "config.json")
+        (killed / "metrics.jsonl").write_text('{"stage": 1, "step": 1}\n')
+        resumed = cli("run", "--resume", str(killed))
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.stdout.strip().splitlines()[-1] == str(killed)
+    def losses(run: Path) -> list[tuple[Any, ...]]:
+        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return [(r["stage"], r["step"], r.get("d_loss"), r.get("g_loss")) for r in rows]
+
+    assert losses(killed) == losses(whole)  # the stale line is gone, the log starts afresh
+    expected = torch.load(whole / "checkpoints" / "final.pt", weights_only=True)["stages"]
+    got = torch.load(killed / "checkpoints" / "final.pt", weights_only=True)["stages"]
+    for number in ("1", "2"):
+        for name, tensor in expected[number]["generator"].items():
+            assert torch.equal(tensor, got[number]["generator"][name]), name
+
+
+def test_resume_of_a_folder_without_checkpoint_or_config(cli: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    result = cli("run", "--resume", str(folder))
+    assert_clean_error(result, "no checkpoint to resume", "config.json")
+    assert list(folder.iterdir()) == []
 
 
 # --- generate ----------------------------------------------------------------------------------

@@ -85,10 +85,6 @@ def test_misbehaving_encoder_is_a_clean_plugin_error(cli: Any, tmp_path: Path, c
     assert not out.exists() and not list(tmp_path.glob(".*.tmp"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "encoders.py encode_checked converts only ValueError/TypeError/IndexError/KeyError/"
-    "ZeroDivisionError into PluginError; a plugin raising e.g. RuntimeError or "
-    "NotImplementedError gives a traceback. Catch Exception there (re-raising DnaganError)"))
 def test_encoder_raising_runtime_error_is_a_clean_plugin_error(cli: Any, tmp_path: Path) -> None:
     encoder = encoder_class("wonky", _raise(RuntimeError("kaboom")))
     with registered_plugin(EncoderPlugin(encoder), "wonky-plugin"):

@@ -58,6 +58,16 @@ def test_rows_transform_independently_and_state_round_trips() -> None:
     assert np.array_equal(copy.transform(x), z)
 
 
+@pytest.mark.parametrize("mode", ["whiten", "raw"])
+def test_state_with_wrong_shapes_is_refused_and_changes_nothing(mode: str) -> None:
+    state = LatentBridge(32, mode=mode).fit(features(50, 8)).state_dict()
+    state["mean"] = state["mean"][:-1]
+    target = LatentBridge(16)
+    with pytest.raises(InputError, match="does not fit dim=8"):
+        target.load_state_dict(state)
+    assert not target.fitted and target.latent_dim == 16
+
+
 def test_seed_changes_projection_but_not_distribution() -> None:
     x = features(300, 16)
     a, b = LatentBridge(seed=0).fit_transform(x), LatentBridge(seed=1).fit_transform(x)

@@ -59,6 +59,35 @@ def test_blank_lines_before_first_record(tmp_path: Path) -> None:
     assert read(path) == [Record("r1", "ACGT")]
 
 
+@pytest.mark.parametrize("block", [1, 7, 20, 33, 1 << 20])
+def test_fastq_blank_lines_between_and_after_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """As biopython: blank lines after a record are ignored, wherever a text block ends."""
+    from dnagan import dna_files
+
+    monkeypatch.setattr(dna_files, "_BLOCK_CHARS", block)
+    text = fastq(("r1", "ACGT")) + "\n\n" + fastq(("r2", "ACGA"), ("r3", "AAAA")) + "\n"
+    path = write(tmp_path / "x.fq", text)
+    assert [r.id for r in read(path)] == ["r1", "r2", "r3"]
+
+
+@pytest.mark.parametrize("title", ["id\x0bdesc", "id\xa0desc", "\x1cid x", " id x", "id\tx"])
+def test_fastq_ids_split_on_any_whitespace_like_fasta(tmp_path: Path, title: str) -> None:
+    """The 4-line fast path cuts ids where ``str.split`` does (as for wrapped records and FASTA)."""
+    path = tmp_path / "x.fq"
+    path.write_text(f"@{title}\nACGT\n+\nIIII\n", encoding="utf-8")
+    assert read(path) == [Record("id", "ACGT")]
+
+
+@pytest.mark.parametrize("name", ["x.fa", "x.fq"])
+@pytest.mark.parametrize("compress", [False, True])
+def test_utf8_byte_order_mark_is_ignored(tmp_path: Path, name: str, compress: bool) -> None:
+    text = fastq(("r1", "ACGT")) if name == "x.fq" else ">r1\nACGT\n"
+    path = write(tmp_path / name, "\ufeff" + text, compress)
+    assert read(path) == [Record("r1", "ACGT")]
+
+
 def test_records_are_streamed_lazily(tmp_path: Path) -> None:
     path = write(tmp_path / "x.fa", ">a\nACGT\n>b\nACXT\n")
     stream = read_records(path)  # nothing is read (or raised) before iterating

@@ -191,6 +191,14 @@ def test_sgt_long_blocks_and_large_kappa() -> None:
         )
 
 
+@pytest.mark.parametrize("lengthsensitive", [False, True])
+def test_sgt_empty_sequence_is_all_zero(lengthsensitive: bool) -> None:
+    """No pairs, no features: zeros (not 0/0 = NaN when dividing by the length)."""
+    with np.errstate(all="raise"):
+        features = sgt_features(["", "ACGT"], 1.0, lengthsensitive)
+    assert np.array_equal(features[0], np.zeros(16))
+
+
 def test_sgt_feature_names_follow_reference_order() -> None:
     names = SgtEncoder.feature_names()
     assert names[:5] == ["AA", "AC", "AG", "AT", "CA"] and len(names) == 16

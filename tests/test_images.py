@@ -106,6 +106,16 @@ def test_folder_of_odd_modes_loads_all(tmp_path: Path, cache: Path) -> None:
     assert np.all(grey16[..., 0] == grey16[..., 1])
 
 
+@pytest.mark.parametrize(("mode", "key"), [("L", 0), ("RGB", (0, 0, 0))])
+def test_transparent_colour_key_is_composited_on_white(
+    tmp_path: Path, cache: Path, mode: str, key: object
+) -> None:
+    """Grey and RGB PNGs with a tRNS colour key (no alpha channel) become white where keyed."""
+    picture = _encoded(Image.new(mode, (8, 8), 0), "PNG", transparency=key)
+    folder = _write_folder(tmp_path / "pics", {"keyed.png": picture})
+    assert load_images(folder, 4, cache_dir=cache).images.min() == 255
+
+
 def test_cmyk_jpeg_keeps_colours(tmp_path: Path, cache: Path) -> None:
     rgb = Image.new("RGB", (24, 24), (200, 30, 40))
     folder = _write_folder(tmp_path / "pics", {"c.jpg": _encoded(rgb.convert("CMYK"), "JPEG")})

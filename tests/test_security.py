@@ -73,15 +73,6 @@ def test_resume_never_runs_a_pickled_payload(cli: Any, tmp_path: Path, trained: 
     assert not marker.exists(), "the checkpoint's payload ran"
 
 
-CHECKPOINT_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "training/checkpoint.py load_checkpoint catches (OSError, RuntimeError, ValueError, "
-    "EOFError) only: torch.load(weights_only=True) refuses a pickle payload with "
-    "pickle.UnpicklingError and a junk file with KeyError, both escaping as tracebacks. Catch "
-    "Exception there and raise InputError('<file>: not a dnagan checkpoint (refused: ...)') "
-    "without torch's advice to retry with weights_only=False"))
-
-
-@CHECKPOINT_XFAIL
 @pytest.mark.parametrize("command", ["generate", "resume"])
 def test_malicious_checkpoint_is_a_clean_refusal(
     cli: Any, tmp_path: Path, trained: Path, command: str
@@ -99,7 +90,7 @@ def test_malicious_checkpoint_is_a_clean_refusal(
 
 @pytest.mark.parametrize(
     "damage",
-    ["empty", "truncated", pytest.param("junk", marks=CHECKPOINT_XFAIL), "not-a-dict"],
+    ["empty", "truncated", "junk", "not-a-dict"],
 )
 def test_damaged_checkpoint_is_a_clean_error(
     cli: Any, tmp_path: Path, trained: Path, damage: str
@@ -120,10 +111,6 @@ def test_damaged_checkpoint_is_a_clean_error(
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "generation.py load_model indexes state['encoder'], state['bridge'], state['stages'] "
-    "without checking them: a checkpoint dict lacking them raises KeyError (traceback). "
-    "Validate the expected keys in load_checkpoint/load_model and raise InputError"))
 def test_checkpoint_missing_entries_is_a_clean_error(
     cli: Any, tmp_path: Path, trained: Path
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dnagan.errors import PluginError
+from dnagan.errors import DnaganError, PluginError
 from dnagan.options import NoOptions, options_to_dict, parse_options
 
 
@@ -65,9 +65,9 @@ def encode_checked(encoder: Encoder, sequences: Sequence[str], plugin: str = "")
     owner = f"encoder {encoder.name!r}" + (f" (plugin {plugin!r})" if plugin else "")
     try:
         result = encoder.encode(sequences)
-    except PluginError:
+    except DnaganError:
         raise
-    except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
+    except Exception as error:
         raise PluginError(f"{owner} failed: {type(error).__name__}: {error}") from error
     if not isinstance(result, np.ndarray):
         raise PluginError(f"{owner} returned {type(result).__name__}, expected a numpy array")

@@ -157,16 +157,24 @@ def load_model(run_dir: str | Path, device: str = "cpu") -> Model:
     config = config_from_dict(state["config"])
     if not state.get("done"):
         raise InputError(f"{run_dir}: training has not finished (use dnagan run --resume)")
+    missing = [key for key in ("1", "2") if not isinstance(state["stages"].get(key), dict)]
+    if missing:
+        raise InputError(f"{path}: not a dnagan checkpoint (no stage {' or '.join(missing)})")
     torch_device = resolve_device(device)
     encoder, plugin = create_encoder(config)
-    encoder.load_state_dict(from_storable(state["encoder"]))
     bridge = LatentBridge(config.latent_dim)
-    bridge.load_state_dict(from_storable(state["bridge"]))
     generators = []
-    for number in (1, 2):
-        networks = build_stage(config, number)
-        networks.generator.load_state_dict(sampling_generator(state["stages"][str(number)]))
-        generators.append(networks.generator.to(torch_device).eval().requires_grad_(False))
+    try:
+        encoder.load_state_dict(from_storable(state["encoder"]))
+        bridge.load_state_dict(from_storable(state["bridge"]))
+        for number in (1, 2):
+            networks = build_stage(config, number)
+            networks.generator.load_state_dict(sampling_generator(state["stages"][str(number)]))
+            generators.append(networks.generator.to(torch_device).eval().requires_grad_(False))
+    except (KeyError, RuntimeError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(
+            f"{path}: checkpoint does not match its model ({type(error).__name__})"
+        ) from None
     return Model(
         config=config,
         encoder=encoder,

@@ -11,13 +11,16 @@ from PIL import Image, ImageDraw, ImageFont
 from dnagan import atomic
 
 _PALETTE = (
-    (66, 133, 244), (219, 68, 55), (244, 180, 0), (15, 157, 88), (171, 71, 188), (0, 172, 193)
+    (66, 133, 244),
+    (219, 68, 55),
+    (244, 180, 0),
+    (15, 157, 88),
+    (171, 71, 188),
+    (0, 172, 193),
 )
 
 
-def bar_chart(
-    rows: Sequence[Mapping[str, Any]], metric: str, title: str, path: str | Path
-) -> None:
+def bar_chart(rows: Sequence[Mapping[str, Any]], metric: str, title: str, path: str | Path) -> None:
     """Write a PNG bar chart of ``metric`` (with ``<metric>_spread`` error bars) per encoder."""
     width, height, margin, bottom = 640, 400, 60, 60
     image = Image.new("RGB", (width, height), "white")

@@ -66,8 +66,12 @@ def write_report(
     """Write all bench outputs into ``out`` and return the aggregated rows."""
     rows = rows_by_encoder(summaries)
     atomic.write_json(out / RESULTS_FILE, rows)
-    bar_chart(rows, "fid", f"FID (n={rows[0].get('fid_n', '?') if rows else '?'}) by encoder",
-              out / CHART_FILE)
+    bar_chart(
+        rows,
+        "fid",
+        f"FID (n={rows[0].get('fid_n', '?') if rows else '?'}) by encoder",
+        out / CHART_FILE,
+    )
     grids = collect_grids(out, rows, int(settings.get("first_seed", 0)))
     counts = ", ".join(sorted({str(row.get("fid_n")) for row in rows}))
     lines = [

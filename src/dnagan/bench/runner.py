@@ -24,6 +24,8 @@ from dnagan.plugins import create_encoder, get_plugins
 from dnagan.training.checkpoint import find_checkpoint
 from dnagan.training.config import TrainConfig, merge
 from dnagan.training.data import load_corpus
+from dnagan.training.networks import check_settings
+from dnagan.training.run_folder import remove_partial
 
 PLAN_FILE = "plan.json"
 SUMMARY_FILE = "summary.json"
@@ -128,7 +130,27 @@ def run_bench(
         "seeds": seeds,
         "config": bench_config(base, jobs[0], evaluators).to_dict() | {"encoder": None},
     }
+    check_settings(bench_config(base, jobs[0], evaluators))  # generator settings, cheaply
+    fresh = not (out / PLAN_FILE).exists()
+    created = not out.exists()
     _open_out(out, plan)
+    try:
+        return _run_jobs(base, jobs, out, train, on_job, evaluators)
+    except Exception:
+        # a new bench that failed before any checkpoint (bad data, ...) leaves nothing behind
+        if fresh and not any((out / "runs").glob("*/checkpoints/*.pt")):
+            remove_partial(out, created)
+        raise
+
+
+def _run_jobs(
+    base: TrainConfig,
+    jobs: Sequence[BenchJob],
+    out: Path,
+    train: Trainer,
+    on_job: Callable[[BenchJob, int, int], None] | None,
+    evaluators: Sequence[str],
+) -> list[dict[str, Any]]:
     summaries = []
     for index, job in enumerate(jobs):
         if on_job is not None:

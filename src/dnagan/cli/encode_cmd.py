@@ -7,6 +7,9 @@ whose header is completed at the end, so memory stays bounded for any input size
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -29,7 +32,7 @@ from dnagan.cli.dna_options import (
 )
 from dnagan.dna import Record, read_records, records_from_strings
 from dnagan.encoders import Encoder, encode_checked
-from dnagan.errors import ConfigError, InputError, PluginError
+from dnagan.errors import ConfigError, DnaganError, InputError, PluginError
 from dnagan.plugins import create_encoder, get_plugins, plugin_of
 
 _HEADER_BYTES = 128  # fixed-size .npy v1.0 header, rewritten once the row count is known
@@ -46,6 +49,33 @@ def ids_path(out: Path) -> Path:
     """Where the record ids of ``out`` go: ``FEATURES.npy`` -> ``FEATURES.ids.txt``."""
     stem = out.name[: -len(".npy")] if out.name.endswith(".npy") else out.name
     return out.with_name(f"{stem}.ids.txt")
+
+
+@contextlib.contextmanager
+def paired_output(out: Path) -> Iterator[tuple[Path, Path]]:
+    """Temporary paths for the matrix ``out`` and its ids file; both land only on success.
+
+    Both temporaries are written first; then the matrix replaces ``out`` and the ids file lands
+    last. When the ids file cannot land, the new matrix is removed again, so a failure never
+    leaves one without the other (nor a temporary file).
+    """
+    ids_tmp: Path | None = None
+    try:
+        with atomic_path(out) as matrix_tmp:  # first: a bad folder is reported for the matrix
+            fd, name = tempfile.mkstemp(prefix=f".{ids_path(out).name}.", suffix=".tmp",
+                                        dir=out.parent)
+            os.close(fd)
+            ids_tmp = Path(name)
+            yield matrix_tmp, ids_tmp
+        try:
+            with atomic_path(ids_path(out)) as final_tmp:
+                os.replace(ids_tmp, final_tmp)
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
+    finally:
+        if ids_tmp is not None:
+            ids_tmp.unlink(missing_ok=True)
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -143,13 +173,15 @@ def encode_command(
         records = list(records)
         try:
             encoder.fit([r.sequence for r in records])
-        except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError) as error:
+        except DnaganError:
+            raise
+        except Exception as error:
             raise PluginError(
                 f"encoder {encoder_name!r} (plugin {plugin!r}) failed to fit: "
                 f"{type(error).__name__}: {error}"
             ) from error
     started = time.perf_counter()
-    with atomic_path(out) as matrix_tmp, atomic_path(ids_path(out)) as ids_tmp:
+    with paired_output(out) as (matrix_tmp, ids_tmp):
         with open(matrix_tmp, "wb") as matrix, open(ids_tmp, "w", encoding="utf-8") as ids:
             matrix.write(npy_header(0, encoder.dim))
             try:

@@ -17,7 +17,7 @@ from dnagan.cli.dna_options import (
     dna_options,
     encoder_options,
 )
-from dnagan.errors import ConfigError, InputError
+from dnagan.errors import ConfigError
 from dnagan.options import options_to_dict
 from dnagan.plugins import get_plugins
 from dnagan.training.config import TrainConfig, apply_overrides, load_toml, merge
@@ -42,7 +42,7 @@ def resolve_config(
         if value is not None and "." in key:
             head, _, rest = key.partition(".")
             nested.setdefault(head, {})[rest] = value
-    config = merge(config, {**flat, **nested}, where="option")
+    config = merge(config, {**flat, **nested}, where="command line")
     return apply_overrides(config, overrides)
 
 
@@ -63,12 +63,16 @@ def forwarded_args(
 
 
 def check_names(config: TrainConfig) -> None:
-    """Fail early (before a run folder exists) on unknown plugin names or bad encoder options."""
+    """Fail early (before a run folder exists) on unknown plugin names, bad encoder options or
+    bad generator settings (validated by building the networks on the meta device)."""
+    from dnagan.training.networks import check_settings
+
     plugins = get_plugins()
     plugins.encoders.get(config.encoder).item.from_config(config.encoder_options)
     plugins.generators.get(config.generator)
     for name in [*config.evaluators, *config.stage1_evaluators]:
         plugins.evaluators.get(name)
+    check_settings(config)
 
 
 @app.command("run")
@@ -87,7 +91,10 @@ def run_command(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
     resume: Annotated[
-        Path | None, typer.Option("--resume", help="Continue the run in this folder.")
+        Path | None,
+        typer.Option("--resume", help="Continue the run in this folder from its latest "
+                     "checkpoint; a run stopped before its first checkpoint (only config.json "
+                     "kept) starts afresh from its config.json."),
     ] = None,
     device: Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")] = None,
     nproc: Annotated[
@@ -138,9 +145,15 @@ def run_command(
         dnagan run --encoder average --nproc 2   (= torchrun --nproc_per_node 2 -m dnagan run ...)
     """
     from dnagan.training import distributed as ddp
-    from dnagan.training.loop import SilentReporter, train
+    from dnagan.training.loop import SilentReporter, prepare_run, train
     from dnagan.training.progress import RichReporter
-    from dnagan.training.run_folder import next_run_dir, prepare_out
+    from dnagan.training.run_folder import (
+        check_out,
+        next_run_dir,
+        prepare_out,
+        remove_partial,
+        unstarted_config,
+    )
     from dnagan.training.signals import Interrupted
 
     if nproc > 1 and not ddp.launched():
@@ -155,10 +168,17 @@ def run_command(
         raise typer.Exit(ddp.launch(nproc, ["-m", "dnagan", "run", *args]))
     info = ddp.init_distributed(device or "auto")  # joins torchrun's group; no-op otherwise
 
+    reporter = RichReporter() if info.main else SilentReporter()
+    data = None
+    created = False
     if resume is not None:
-        if not (resume / "checkpoints" / "latest.pt").is_file():
-            raise InputError(f"{resume}: no checkpoint to resume (checkpoints/latest.pt missing)")
-        run_dir, config, resuming = resume, None, True
+        run_dir = resume
+        resuming = (resume / "checkpoints" / "latest.pt").is_file()
+        config = None
+        if not resuming:  # stopped before its first checkpoint: start afresh
+            config = unstarted_config(resume)
+            check_names(config)
+            data = prepare_run(config, reporter)
     else:
         if encoder is None:
             valid = ", ".join(get_plugins().encoders.names())
@@ -184,18 +204,20 @@ def run_command(
         }
         config = resolve_config(preset, config_file, fields, list(overrides or []))
         check_names(config)
-        created = config  # only rank 0 creates the folder; the others learn its path
+        created = info.main and (out is None or not check_out(out))  # rank 0 creates it
+        data = prepare_run(config, reporter)  # bad data fails before any folder exists
+        chosen = config  # only rank 0 creates the folder; the others learn its path
 
         def create() -> Path:
             if out is None:
-                return next_run_dir(created.encoder, created.preset)
+                return next_run_dir(chosen.encoder, chosen.preset)
             return prepare_out(out)
 
         run_dir = ddp.main_then_share(create)
         resuming = False
-    reporter = RichReporter() if info.main else SilentReporter()
     try:
-        summary = train(config or TrainConfig(), run_dir, resume=resuming, reporter=reporter)
+        summary = train(config or TrainConfig(), run_dir, resume=resuming, reporter=reporter,
+                        data=data)
     except Interrupted as stop:
         reporter.end_stage(0)
         if info.main:
@@ -205,6 +227,11 @@ def run_command(
         reporter.end_stage(0)
         typer.echo(f"interrupted; resume with: dnagan run --resume {run_dir}", err=True)
         raise typer.Exit(130) from None
+    except Exception:
+        # a new run that failed before its first checkpoint leaves nothing behind
+        if info.main and resume is None and not (run_dir / "checkpoints" / "latest.pt").exists():
+            remove_partial(run_dir, created)
+        raise
     finally:
         reporter.end_stage(0)
         ddp.shutdown()

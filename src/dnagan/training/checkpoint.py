@@ -21,6 +21,9 @@ from dnagan.errors import InputError
 LATEST = "latest.pt"
 FINAL = "final.pt"
 _ARRAY = "__ndarray__"
+# entries every checkpoint holds (what generation and resuming read)
+REQUIRED = ("config", "stage", "done", "stages", "sampler", "rng", "bridge", "encoder",
+            "train_seconds", "images_seen")
 
 
 def to_storable(value: Any) -> Any:
@@ -90,10 +93,15 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise InputError(f"{target}: no checkpoint there")
     try:
         state = torch.load(target, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, ValueError, EOFError) as error:
-        raise InputError(f"{target}: not a readable dnagan checkpoint ({error})") from None
-    if not isinstance(state, dict) or "config" not in state:
+    except Exception:  # noqa: BLE001 - torch's text may advise weights_only=False: never show it
+        raise InputError(f"{target}: not a dnagan checkpoint (refused to load)") from None
+    if not isinstance(state, dict):
         raise InputError(f"{target}: not a dnagan checkpoint")
+    missing = [key for key in REQUIRED if key not in state]
+    if missing:
+        raise InputError(f"{target}: not a dnagan checkpoint (missing {', '.join(missing)})")
+    if not isinstance(state["config"], dict) or not isinstance(state["stages"], dict):
+        raise InputError(f"{target}: not a dnagan checkpoint (malformed config or stages)")
     return state
 
 

@@ -153,6 +153,7 @@ class TrainConfig:
             latent_jitter=self.latent_jitter,
             real_label_noise=self.real_label_noise,
             ema_warmup=self.ema_warmup,
+            seed=self.seed,
         )
         if self.max_records is not None:
             _positive("", max_records=self.max_records)
@@ -249,10 +250,11 @@ def apply_overrides(config: TrainConfig, pairs: Iterable[str]) -> TrainConfig:
         value = parse_value(raw.strip())
         if not dot:
             nested[head] = value
-        elif head in _STAGES:
-            nested.setdefault(head, {})[rest] = value
-        elif head in _TABLES:
-            table = nested.setdefault(head, dict(getattr(config, head)))
+        elif head in _STAGES or head in _TABLES:
+            table = nested.setdefault(head, {} if head in _STAGES else dict(getattr(config, head)))
+            if not isinstance(table, dict):
+                raise ConfigError(f"override {key!r}: {head!r} was set to {table!r}, "
+                                  f"which is not a table")
             table[rest] = value
         else:
             raise ConfigError(f"override {key!r}: {head!r} has no fields (use stage1., stage2., "

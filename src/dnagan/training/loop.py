@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from dnagan.atomic import append_line, write_json
 from dnagan.devices import auto_threads, resolve_device
-from dnagan.errors import DnaganError
+from dnagan.errors import ConfigError, DnaganError
 from dnagan.training import distributed as ddp
 from dnagan.training.checkpoint import (
     FINAL,
@@ -588,15 +588,53 @@ def configure_torch(config: TrainConfig) -> None:
         torch.backends.cudnn.benchmark = not config.deterministic
 
 
+def check_batch_sizes(config: TrainConfig, images: int) -> None:
+    """ConfigError when a stage's batch is larger than the training set (nothing to clamp)."""
+    for number in (1, 2):
+        batch = config.stage(number).batch_size
+        if batch > images:
+            raise ConfigError(
+                f"stage{number}.batch_size {batch} is larger than the training set "
+                f"({images} images): lower the batch size or add images"
+            )
+
+
+def prepare_run(
+    config: TrainConfig,
+    reporter: Reporter | None = None,
+    state: Mapping[str, Any] | None = None,
+) -> TrainingData:
+    """Set up torch and load a run's data (with a checkpoint's encoder and bridge when given).
+
+    A fresh run's data is checked against the config (batch sizes). Writes nothing: call it
+    before creating the run folder, so bad data leaves no folder behind, and hand the result to
+    :func:`train` (``data=``).
+    """
+    configure_torch(config)
+    (reporter or SilentReporter()).note("preparing data")
+    data = prepare_data(
+        config,
+        encoder_state=_restored(state, "encoder"),
+        bridge_state=_restored(state, "bridge"),
+    )
+    if state is None:  # runs saved before this check clamped the batch: keep them resumable
+        check_batch_sizes(config, len(data.images))
+    return data
+
+
 def train(
     config: TrainConfig,
     run_dir: Path,
     resume: bool = False,
     reporter: Reporter | None = None,
+    data: TrainingData | None = None,
 ) -> dict[str, Any]:
     """Train (or resume) a run in ``run_dir``, sample the held-out DNA, evaluate; return summary.
 
     ``run_dir`` must exist. On resume ``config`` is ignored in favour of the checkpoint's.
+    ``data`` is what :func:`prepare_run` returned for ``config`` (fresh runs only); without it
+    the data is loaded here. A fresh run writes ``config.json`` only once its data is loaded and
+    checked, and starts a new ``metrics.jsonl``.
     Raises :class:`Interrupted` after checkpointing when SIGINT/SIGTERM arrives.
     """
     from dnagan.training.finish import finish_run
@@ -610,15 +648,15 @@ def train(
         ddp.barrier()  # every rank has read it before rank 0 rewrites metrics.jsonl
         if main:
             _prune_metrics(run_dir, state)
-    elif main:
-        write_json(run_dir / "config.json", config.to_dict())
-    configure_torch(config)
-    report.note("preparing data")
-    data = prepare_data(
-        config,
-        encoder_state=_restored(state, "encoder"),
-        bridge_state=_restored(state, "bridge"),
-    )
+        data = prepare_run(config, report, state)
+    else:
+        if data is None:
+            data = prepare_run(config, report)
+        else:
+            configure_torch(config)
+        if main:
+            write_json(run_dir / "config.json", config.to_dict())
+            (run_dir / "metrics.jsonl").unlink(missing_ok=True)  # a restart logs afresh
     flag = StopFlag()
     trainer = Trainer(config, run_dir, data, report, flag)
     with stop_on_signals(flag):
