@@ -58,7 +58,9 @@ def evaluate(trainer: Trainer, model: Model) -> dict[str, Any]:
     if not config.evaluators and not config.stage1_evaluators:
         return {}
     from dnagan.evaluation import EvaluationContext, run_evaluators
+    from dnagan.training.loop import configure_threads
 
+    configure_threads(config)
     trainer.reporter.note(f"evaluating ({config.eval_samples} samples)")
     small, large = eval_fakes(trainer, eval_latents(trainer, config.eval_samples))
     data = trainer.data

@@ -503,6 +503,7 @@ class Trainer:
         if self.sampler is None:
             self.sampler = Sampler(len(self.reals[number]), stage.config.batch_size, self.rng)
         cfg = stage.config
+        configure_threads(self.config)
         self.reporter.start_stage(number, stage.total, stage.step)
         window: list[Tensor] = []
         started = time.perf_counter()
@@ -576,10 +577,15 @@ def _prune_metrics(run_dir: Path, state: Mapping[str, Any]) -> None:
     write_text(run_dir / "metrics.jsonl", text)
 
 
+def configure_threads(config: TrainConfig) -> None:
+    """CPU threads: the config's, else picked from the current load (called again per stage and
+    before evaluation, since other work on the machine comes and goes); ranks share the cores."""
+    torch.set_num_threads(config.threads or max(1, auto_threads() // ddp.local_world_size()))
+
+
 def configure_torch(config: TrainConfig) -> None:
     """Threads and determinism settings for a run."""
-    # ranks on one machine share its cores
-    torch.set_num_threads(config.threads or max(1, auto_threads() // ddp.local_world_size()))
+    configure_threads(config)
     if config.deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     if torch.cuda.is_available():  # TF32 tensor cores for fp32 layers, tuned convolutions

@@ -59,9 +59,9 @@ def _quick() -> TrainConfig:
         corpus_size=1000,
         bf16=True,
         channels_last=True,
-        eval_samples=320,
-        stage1=StageConfig(steps=320, sample_every=80, checkpoint_every=160),
-        stage2=StageConfig(steps=100, batch_size=16, sample_every=50, checkpoint_every=50),
+        eval_samples=256,
+        stage1=StageConfig(steps=300, sample_every=75, checkpoint_every=150),
+        stage2=StageConfig(steps=90, batch_size=16, sample_every=45, checkpoint_every=45),
     )
 
 
