@@ -216,10 +216,6 @@ def test_fid_folder_problems_are_clean_errors(
     assert_clean_error(result, str(bad))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "evaluation/folders.py read_images catches OSError and UnidentifiedImageError only; "
-    "PIL.Image.DecompressionBombError (not an OSError) escapes as a traceback. Catch it too "
-    "(and Image.DecompressionBombWarning as an error) and raise InputError naming the file"))
 def test_fid_folder_with_a_bomb_is_a_clean_error(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +119,19 @@ def test_corrupt_statistics_cache_is_recomputed(tmp_path: Path) -> None:
     context = _context(images, images, tmp_path)
     assert run_evaluators(context, ["fid"])["fid"] == pytest.approx(0, abs=1e-6)
     assert context.feature_extractor.seen == 20  # type: ignore[union-attr]
+
+
+def test_unwritable_statistics_cache_only_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The statistics cache is optional: a cache folder that cannot be made does not stop FID."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    images = _images(10, 2)
+    with caplog.at_level(logging.WARNING, logger="dnagan"):
+        metrics = run_evaluators(_context(images, images, blocker), ["fid"])
+    assert metrics["fid"] == pytest.approx(0, abs=1e-6)
+    assert "could not write the FID statistics cache" in caplog.text
 
 
 def _naive_kid(x: np.ndarray, y: np.ndarray) -> float:

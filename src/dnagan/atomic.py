@@ -20,6 +20,15 @@ import numpy as np
 from dnagan.errors import OutputError
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()  # what open() would create; mkstemp uses 0600
+
+
 def _describe(error: OSError, path: Path) -> OutputError:
     if error.errno == errno.ENOSPC:
         return OutputError(f"{path}: no space left on device")
@@ -39,6 +48,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.fchmod(fd, _FILE_MODE)
         os.close(fd)
     except OSError as error:
         raise _describe(error, target) from error

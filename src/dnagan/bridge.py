@@ -119,19 +119,34 @@ class LatentBridge:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned (numpy arrays or array-likes)."""
-        self.latent_dim = int(state["latent_dim"])
+        """Restore what :meth:`state_dict` returned (numpy arrays or array-likes).
+
+        Raises :class:`InputError` (leaving the bridge unchanged) for an unknown mode or arrays
+        whose shapes do not fit the saved dimensions.
+        """
+        latent_dim, dim = int(state["latent_dim"]), int(state["dim"])
         mode = str(state["mode"])
         if mode not in ("whiten", "raw"):
             raise InputError(f"latent bridge: saved mode {mode!r} is unknown")
+        mean = np.asarray(state["mean"], dtype=np.float64)
+        scale = np.asarray(state["scale"], dtype=np.float64)
+        if mode == "whiten":
+            projection = np.asarray(state["projection"], dtype=np.float64)
+        else:
+            projection = np.zeros((0, latent_dim))
+        shapes = (mean.shape, scale.shape, projection.shape)
+        expected = ((dim,), (dim,), (latent_dim, dim) if mode == "whiten" else (0, latent_dim))
+        if dim < 1 or latent_dim < 1 or shapes != expected:
+            raise InputError(
+                f"latent bridge: saved state does not fit dim={dim}, latent_dim={latent_dim} "
+                f"(array shapes {shapes})"
+            )
+        self.latent_dim, self.dim = latent_dim, dim
         self.mode = "whiten" if mode == "whiten" else "raw"
         self.seed = int(state["seed"])
-        self.dim = int(state["dim"])
         self.rank = int(state["rank"])
-        self.mean = np.asarray(state["mean"], dtype=np.float64)
-        self.scale = np.asarray(state["scale"], dtype=np.float64)
-        projection = np.asarray(state["projection"], dtype=np.float64)
-        self.projection = projection if self.mode == "whiten" else np.zeros((0, self.latent_dim))
+        self.mean, self.scale, self.projection = mean, scale, projection
+
 
 def _as_matrix(features: np.ndarray) -> np.ndarray:
     x = np.asarray(features, dtype=np.float64)

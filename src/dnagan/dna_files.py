@@ -1,9 +1,10 @@
 """Opening and parsing FASTA/FASTQ files, plain or gzip, streamed record by record.
 
 The compression is detected from the gzip magic bytes, the format from the first non-blank
-character (``>`` FASTA, ``@`` FASTQ). Parsing uses biopython's fast string parsers. Every problem
-with the file itself (missing, a folder, empty, binary, corrupt gzip, broken FASTQ structure)
-becomes an :class:`~dnagan.errors.InputError` naming the file and, where known, the record number.
+character (``>`` FASTA, ``@`` FASTQ); a UTF-8 byte-order mark is ignored. Parsing uses
+biopython's fast string parsers. Every problem with the file itself (missing, a folder, empty,
+binary, corrupt gzip, broken FASTQ structure) becomes an :class:`~dnagan.errors.InputError` naming
+the file and, where known, the record number.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, BinaryIO, Literal, cast
 
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from Bio.SeqIO.QualityIO import FastqGeneralIterator
@@ -28,22 +29,26 @@ Format = Literal["fasta", "fastq"]
 _SNIFF_LINES = 10_000
 _BLOCK_CHARS = 1 << 20  # text read per step by the 4-line FASTQ fast path
 _FASTA_BLOCK = 256  # FASTA records per block
+#: What reading the text can raise (missing, unreadable, corrupt gzip, not UTF-8); see _read_errors.
+_READ_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+_ENCODING = "utf-8-sig"  # UTF-8; a leading byte-order mark (Windows editors) is dropped
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    """The file's bytes, gunzipped when it starts with the gzip magic."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    return cast(BinaryIO, gzip.open(path, "rb") if compressed else open(path, "rb"))
 
 
 def _open_text(path: Path) -> IO[str]:
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    if compressed:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
+    return io.TextIOWrapper(_open_binary(path), encoding=_ENCODING)
 
 
 def _text_chunks(path: Path) -> Iterator[str]:
     """The file's text, plain or gzip, in chunks of about a megabyte (strict UTF-8)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    with gzip.open(path, "rb") if compressed else open(path, "rb") as raw:
+    decoder = codecs.getincrementaldecoder(_ENCODING)()
+    with _open_binary(path) as raw:
         while chunk := raw.read(_BLOCK_CHARS):
             if text := decoder.decode(chunk):
                 yield text
@@ -52,6 +57,7 @@ def _text_chunks(path: Path) -> Iterator[str]:
 
 
 def _read_errors(source: str, where: str, error: BaseException) -> InputError:
+    """The InputError for one of ``_READ_ERRORS`` (``where``: e.g. " after record 12")."""
     if isinstance(error, UnicodeDecodeError):
         return InputError(f"{source}: not a text FASTA/FASTQ file (undecodable bytes{where})")
     if isinstance(error, (EOFError, zlib.error, gzip.BadGzipFile)):
@@ -61,8 +67,8 @@ def _read_errors(source: str, where: str, error: BaseException) -> InputError:
     return InputError(f"{source}: {error}")
 
 
-def sniff_format(path: Path) -> tuple[Format, int]:
-    """Detect the format and count the blank lines before the first record."""
+def sniff_format(path: Path) -> Format:
+    """Detect the format from the first non-blank character of the file."""
     source = str(path)
     try:
         with _open_text(path) as handle:
@@ -73,13 +79,13 @@ def sniff_format(path: Path) -> tuple[Format, int]:
                     raise InputError(f"{source}: no FASTA or FASTQ record found")
             else:
                 raise InputError(f"{source}: empty file (no FASTA or FASTQ records)")
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+    except _READ_ERRORS as error:
         raise _read_errors(source, "", error) from None
     first = line.lstrip()[0]
     if first == ">":
-        return "fasta", blank
+        return "fasta"
     if first == "@":
-        return "fastq", blank
+        return "fastq"
     raise InputError(
         f"{source}: not FASTA or FASTQ: first character is {first!r}, expected '>' (FASTA header) "
         "or '@' (FASTQ record)"
@@ -107,7 +113,7 @@ def parse_blocks(path: str | Path) -> Iterator[list[tuple[str, str]]]:
     """
     path = Path(path)
     check_path(path)
-    kind, _blank_lines = sniff_format(path)
+    kind = sniff_format(path)
     source = str(path)
     number = 0
     try:
@@ -120,7 +126,7 @@ def parse_blocks(path: str | Path) -> Iterator[list[tuple[str, str]]]:
             for block in _fasta_blocks(handle):
                 number += len(block)
                 yield block
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+    except _READ_ERRORS as error:
         raise _read_errors(source, f" after record {number}", error) from None
     except ValueError as error:  # biopython's FASTQ structure errors
         message = " ".join(str(error).split())
@@ -168,7 +174,11 @@ def _lines(chunks: Iterable[str]) -> Iterator[str]:
         yield pending
 
 
-_FASTQ_IDS = re.compile(r"@[ \t\f\v]*(\S*)[^\n]*")  # one match per title line
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+_FASTQ_IDS = re.compile(r"@[^\S\n]*(\S*)[^\n]*")  # one match per title line, as record_id
 
 
 def _four_line_records(lines: list[str]) -> list[tuple[str, str]] | None:
@@ -191,11 +201,12 @@ def _four_line_records(lines: list[str]) -> list[tuple[str, str]] | None:
     joined = "".join(sequences)
     if " " in joined or "\t" in joined:
         return None
-    if "\t" in joined_titles or "@ " in joined_titles:
-        ids = _FASTQ_IDS.findall(joined_titles)
-    else:  # the common case: the id is everything up to the first space
+    if "\t" not in joined_titles and "@ " not in joined_titles:
+        # the common case: the id is everything up to the first space
         ids = [title.partition(" ")[0][1:] for title in titles]
-    return list(zip(ids, sequences, strict=True))
+        if "".join(ids).isprintable():  # no other (Unicode) whitespace in any id
+            return list(zip(ids, sequences, strict=True))
+    return list(zip(_FASTQ_IDS.findall(joined_titles), sequences, strict=True))
 
 
 def _fastq_blocks(chunks: Iterator[str]) -> Iterator[list[tuple[str, str]]]:
@@ -228,6 +239,9 @@ def _fastq_blocks(chunks: Iterator[str]) -> Iterator[list[tuple[str, str]]]:
             pending, usable = "", len(lines)
         records = _four_line_records(lines[:usable])
         if records is None:
+            # Blank lines after a complete record are ignored (biopython would read them as empty
+            # quality lines of that record), but a stream must not start with them.
+            lines = list(itertools.dropwhile(_is_blank, lines))
             rest = _lines(itertools.chain([pending], chunks))
             replay = itertools.chain((line + "\n" for line in lines), rest)
             handle: Any = _Replay(replay)  # biopython only calls read(0), readline and iter

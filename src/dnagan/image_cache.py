@@ -20,11 +20,15 @@ from dnagan.errors import OutputError
 log = logging.getLogger(__name__)
 
 
-def cache_root() -> Path:
-    """Cache folder: ``$DNAGAN_CACHE_DIR/images`` or ``~/.cache/dnagan/images``."""
+def default_cache_dir() -> Path:
+    """dnagan's cache folder: ``$DNAGAN_CACHE_DIR`` or ``~/.cache/dnagan``."""
     base = os.environ.get("DNAGAN_CACHE_DIR")
-    root = Path(base).expanduser() if base else Path.home() / ".cache" / "dnagan"
-    return root / "images"
+    return Path(base).expanduser() if base else Path.home() / ".cache" / "dnagan"
+
+
+def cache_root() -> Path:
+    """Image cache folder: ``$DNAGAN_CACHE_DIR/images`` or ``~/.cache/dnagan/images``."""
+    return default_cache_dir() / "images"
 
 
 def cache_file(key: str, cache_dir: Path | None = None) -> Path:

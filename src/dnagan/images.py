@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 Fit = Literal["crop", "squash"]
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
 MAX_MEMBER_BYTES = 512 * 1024 * 1024  # a zip member larger than this is skipped, not inflated
-_CACHE_FORMAT = "dnagan-images-v1"
+_CACHE_FORMAT = "dnagan-images-v2"  # bump when decoding changes
 _MAX_WARNINGS = 20
 # What reading a file or zip member can raise (bad CRC, encrypted, unsupported compression, ...).
 _READ_ERRORS = (
@@ -51,8 +51,8 @@ _READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
 )
-# ... plus what Pillow raises for a corrupt, truncated, unsupported or oversized picture.
-_DECODE_ERRORS = (
+#: ... plus what Pillow raises for a corrupt, truncated, unsupported or oversized picture.
+DECODE_ERRORS = (
     *_READ_ERRORS,
     SyntaxError,
     struct.error,
@@ -135,7 +135,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
         scaled = np.clip(values * (255.0 / top), 0, 255)
         image = Image.fromarray(np.rint(scaled).astype(np.uint8))
-    if image.mode == "P" and "transparency" in image.info:
+    if image.mode in ("P", "L", "RGB") and "transparency" in image.info:  # PNG tRNS, GIF
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = image.convert("RGBA")
@@ -144,18 +144,22 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def _too_large(image: Image.Image) -> bool:
+def check_pixel_limit(image: Image.Image) -> None:
+    """Raise ``DecompressionBombError`` for an opened picture over ``PIL.Image.MAX_IMAGE_PIXELS``.
+
+    Pillow itself only warns between one and two times the limit; this refuses before decoding.
+    """
     limit = Image.MAX_IMAGE_PIXELS
-    return limit is not None and image.width * image.height > limit
+    if limit is not None and image.width * image.height > limit:
+        raise Image.DecompressionBombError(
+            f"{image.width}x{image.height} pixels exceeds PIL.Image.MAX_IMAGE_PIXELS"
+        )
 
 
 def _decode(data: bytes, size: int, fit: Fit) -> np.ndarray:
-    """Decode one picture to uint8 (size, size, 3); raises one of ``_DECODE_ERRORS``."""
+    """Decode one picture to uint8 (size, size, 3); raises one of ``DECODE_ERRORS``."""
     with Image.open(io.BytesIO(data)) as image:
-        if _too_large(image):
-            raise Image.DecompressionBombError(
-                f"{image.width}x{image.height} pixels exceeds PIL.Image.MAX_IMAGE_PIXELS"
-            )
+        check_pixel_limit(image)
         image.draft("RGB", (2 * size, 2 * size))  # JPEG: decode at reduced scale, still >= 2x size
         image.load()
         rgb = _to_rgb(ImageOps.exif_transpose(image))
@@ -175,7 +179,7 @@ def _decode_entry(entry: _Entry, size: int, fit: Fit) -> np.ndarray | str:
         return _decode(entry.read(), size, fit)
     except UnidentifiedImageError:
         return "not a recognised image format"
-    except _DECODE_ERRORS as error:
+    except DECODE_ERRORS as error:
         return f"{type(error).__name__}: {error}"
 
 

@@ -82,7 +82,7 @@ def sgt_features(sequences: Sequence[str], kappa: float, lengthsensitive: bool) 
     for members in _groups(packed.lengths):
         decay_sums, pair_counts = _pair_sums(_padded(packed, members), kappa)
         if lengthsensitive:
-            pair_counts /= packed.lengths[members][:, None, None]
+            pair_counts /= np.maximum(packed.lengths[members], 1)[:, None, None]  # "" has no pairs
         pair_counts[pair_counts == 0] = 1e7  # as the reference: avoid dividing by zero
         result[members] = np.power(decay_sums / pair_counts, 1 / kappa).reshape(-1, 16)
     return result

@@ -19,7 +19,7 @@ from typing import Any
 
 from dnagan import atomic
 from dnagan.encoders import encode_checked
-from dnagan.errors import OutputError
+from dnagan.errors import ConfigError, OutputError
 from dnagan.plugins import create_encoder, get_plugins
 from dnagan.training.checkpoint import find_checkpoint
 from dnagan.training.config import TrainConfig, merge
@@ -58,10 +58,17 @@ def bench_config(base: TrainConfig, job: BenchJob, evaluators: Sequence[str]) ->
     )
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise OutputError(f"{path}: unreadable ({error})") from None
+
+
 def _open_out(out: Path, plan: dict[str, Any]) -> None:
     plan_path = out / PLAN_FILE
     if plan_path.exists():
-        recorded = json.loads(plan_path.read_text(encoding="utf-8"))
+        recorded = _read_json(plan_path)
         if recorded != plan:
             raise OutputError(
                 f"{out}: holds a bench with other settings (see {PLAN_FILE}); "
@@ -92,7 +99,7 @@ def run_job(config: TrainConfig, run_dir: Path, train: Trainer) -> dict[str, Any
     """Train one job (resuming when its folder holds a checkpoint) and return its summary."""
     summary_path = run_dir / SUMMARY_FILE
     if summary_path.exists():
-        summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary: dict[str, Any] = _read_json(summary_path)
         return summary
     resume = False
     if run_dir.exists():
@@ -118,6 +125,8 @@ def run_bench(
 
     ``evaluators`` defaults to every registered evaluator, third-party ones included.
     """
+    if not encoders or seeds < 1:
+        raise ConfigError("a bench needs at least one encoder and one seed")
     plugins = get_plugins()
     for name in encoders:
         plugins.encoders.get(name)  # unknown names fail before any work

@@ -45,7 +45,7 @@ def fid_command(
 
     extractor = InceptionFeatures(
         device=str(resolve_device(device or "auto")),
-        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
         dims=dims,
     )
     first = path_statistics(path1, extractor)

@@ -10,7 +10,8 @@ import numpy as np
 
 from dnagan.evaluation.frechet import Statistics, feature_statistics
 from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures, check_images
-from dnagan.evaluation.statistics import RealSet, default_cache_dir, real_features
+from dnagan.evaluation.statistics import RealSet, real_features
+from dnagan.image_cache import default_cache_dir
 
 
 @dataclass

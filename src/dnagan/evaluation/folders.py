@@ -7,15 +7,17 @@ ending in ``.npz`` holds precomputed ``mu`` and ``sigma`` instead.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from dnagan.errors import InputError
 from dnagan.evaluation.frechet import Statistics, feature_statistics
 from dnagan.evaluation.inception import InceptionFeatures
+from dnagan.images import DECODE_ERRORS, check_pixel_limit
 
 IMAGE_EXTENSIONS = ("bmp", "jpg", "jpeg", "pgm", "png", "ppm", "tif", "tiff", "webp")
 
@@ -28,13 +30,21 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def read_images(files: Sequence[Path]) -> Iterator[np.ndarray]:
-    """Each file as a uint8 ``(h, w, 3)`` RGB array (PIL ``convert("RGB")``)."""
+    """Each file as a uint8 ``(h, w, 3)`` RGB array (PIL ``convert("RGB")``).
+
+    A file that is not a readable picture, or one over ``PIL.Image.MAX_IMAGE_PIXELS``, is an
+    :class:`InputError` naming it.
+    """
     for file in files:
         try:
-            with Image.open(file) as image:
-                yield np.asarray(image.convert("RGB"), dtype=np.uint8)
-        except (OSError, UnidentifiedImageError) as error:
+            with warnings.catch_warnings():  # bombs are refused by check_pixel_limit
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(file) as image:
+                    check_pixel_limit(image)
+                    pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        except DECODE_ERRORS as error:
             raise InputError(f"{file}: not a readable image ({error})") from error
+        yield pixels
 
 
 def load_npz_statistics(path: Path) -> Statistics:

@@ -14,9 +14,9 @@ import numpy as np
 from dnagan.errors import ConfigError, PluginError
 from dnagan.evaluation.context import EvaluationContext
 from dnagan.evaluation.frechet import frechet_distance
+from dnagan.evaluation.runner import Metrics
 from dnagan.evaluators import Evaluator
 
-Metrics = dict[str, float | int | bool | str]
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
 #: How many sequences locality and determinism generate from.

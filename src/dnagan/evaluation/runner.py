@@ -8,6 +8,7 @@ from dnagan.errors import ConfigError, PluginError
 from dnagan.evaluation.context import EvaluationContext
 from dnagan.plugins import get_plugins
 
+#: What an evaluation returns: metric name -> number, flag or note.
 Metrics = dict[str, float | int | bool | str]
 
 

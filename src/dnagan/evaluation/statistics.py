@@ -3,7 +3,7 @@
 The key is a SHA-256 of the images (their bytes and shape, or an image-set key that already hashes
 content and size) and the feature extractor's cache id (which includes the weights' SHA-256).
 Entries are ``.npz`` files (no pickles) written atomically to ``<cache>/fid-stats/<key>.npz``; one
-that fails validation is recomputed with a warning.
+that fails validation is recomputed with a warning, and one that cannot be written is only logged.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from dnagan.atomic import write_bytes
+from dnagan.errors import OutputError
 from dnagan.evaluation.frechet import Statistics, feature_statistics
 from dnagan.evaluation.inception import InceptionFeatures, check_images
-from dnagan.evaluation.weights import default_cache_dir
+from dnagan.image_cache import default_cache_dir
 
 logger = logging.getLogger("dnagan")
 
@@ -114,5 +115,8 @@ def real_features(
     features = extractor.features(images)
     computed = feature_statistics(features, "real images")
     real = RealSet(features, Statistics(computed.mu, computed.sigma, computed.n))
-    save_real_set(path, real, key)
+    try:
+        save_real_set(path, real, key)
+    except OutputError as error:  # the cache is optional: evaluate anyway
+        logger.warning("could not write the FID statistics cache: %s", error)
     return real

