@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,8 @@ def test_skeleton_passes_its_own_tests(kind: str, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_installed_skeleton_is_listed_by_dnagan_plugins(tmp_path: Path) -> None:
+def test_new_encoder_is_created_installed_listed_trained_and_benchmarked(tmp_path: Path) -> None:
+    """The docs' journey for a plugin author, end to end, as separate processes."""
     out, site = tmp_path / "pkg", tmp_path / "site"
     write_plugin(plugin_names("demo_scaffold", "encoder"), out)
     install_package(out, site)
@@ -155,3 +157,14 @@ def test_installed_skeleton_is_listed_by_dnagan_plugins(tmp_path: Path) -> None:
     entry = listed(done.stdout, "encoders")["demo_scaffold"]
     assert entry["plugin"] == "demo_scaffold"
     assert failures_of(done.stdout, "demo_scaffold") == []
+    bench = tmp_path / "bench"
+    done = run_python(
+        ["-m", "dnagan", "bench", "--encoders", "demo_scaffold", "--preset", "smoke",
+         "--evaluators", "diversity", "--out", str(bench)],
+        site=site, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (row,) = json.loads((bench / "results.json").read_text())
+    assert row["encoder"] == "demo_scaffold"
+    assert row["diversity_n"] > 0
+    assert (bench / "report.md").is_file() and (bench / "fid.png").is_file()
