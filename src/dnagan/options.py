@@ -23,6 +23,7 @@ class NoOptions:
 
 T = TypeVar("T")
 
+_NUMBERS: dict[Any, str] = {int: "an integer", float: "a number"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -47,28 +48,17 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
         if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
             return value.lower() in _TRUE
         raise ConfigError(f"{where}: expected true or false, got {value!r}")
-    if annotation is int:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{where}: expected an integer, got {value!r}")
-    if annotation is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if annotation in _NUMBERS:
+        accepted = (int,) if annotation is int else (int, float)
+        if not isinstance(value, bool):
+            if isinstance(value, accepted):
+                return annotation(value)
+            if isinstance(value, str):
+                try:
+                    return annotation(value)
+                except ValueError:
+                    pass
+        raise ConfigError(f"{where}: expected {_NUMBERS[annotation]}, got {value!r}")
     if annotation is str:
         if isinstance(value, str):
             return value
