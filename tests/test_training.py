@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from trainer_plugins import TestPlugins
 
-from dnagan import Evaluator, hookimpl
 from dnagan.errors import ConfigError, OutputError
 from dnagan.generation import sample_names
 from dnagan.testing import registered_plugin
@@ -24,27 +23,7 @@ from dnagan.training.loop import Sampler, train
 from dnagan.training.losses import discriminator_loss, generator_loss
 from dnagan.training.presets import get_preset, preset_names
 from dnagan.training.run_folder import next_run_dir, prepare_out
-from dnagan.training.tiny import TinyPlugin, tiny_config
-
-
-class MeanPixel(Evaluator):
-    """A cheap stand-in metric: the mean pixel value of the fakes."""
-
-    name = "meanpixel"
-    needs = frozenset({"images"})
-
-    def evaluate(self, context: Any) -> Mapping[str, float | int | bool | str]:
-        return {"meanpixel": float(context.fakes.mean()), "meanpixel_n": len(context.fakes)}
-
-
-class TestPlugins:
-    @hookimpl
-    def register_generators(self, register: Any) -> None:
-        TinyPlugin().register_generators(register)
-
-    @hookimpl
-    def register_evaluators(self, register: Any) -> None:
-        register(MeanPixel)
+from dnagan.training.tiny import tiny_config
 
 
 @pytest.fixture(autouse=True)

@@ -124,6 +124,7 @@ class Plugins:
         default_factory=lambda: Registry("evaluator", Evaluator)
     )
     errors: list[PluginFailure] = field(default_factory=list)
+    runtime: dict[str, object] = field(default_factory=dict)
 
     def fail(self, plugin: str, error: str) -> None:
         """Record and log a plugin failure."""
@@ -225,6 +226,7 @@ def register_plugin(plugin: object, name: str) -> None:
     if plugins.manager.has_plugin(name):
         raise PluginError(f"a plugin named {name!r} is already registered")
     plugins.manager.register(plugin, name=name)
+    plugins.runtime[name] = plugin
     plugins.collect()
 
 
@@ -232,7 +234,16 @@ def unregister_plugin(name: str) -> None:
     """Remove a plugin registered with :func:`register_plugin` and rebuild registries."""
     plugins = get_plugins()
     plugins.manager.unregister(name=name)
+    plugins.runtime.pop(name, None)
     plugins.collect()
+
+
+def runtime_plugins() -> dict[str, object]:
+    """Plugins registered with :func:`register_plugin` (not entry points), by name.
+
+    Worker processes re-register the picklable ones so they see the same registries.
+    """
+    return dict(get_plugins().runtime)
 
 
 def create_encoder(name: str, options: dict[str, Any] | None = None) -> Encoder:

@@ -120,10 +120,15 @@ def run_bench(
     train: Trainer,
     on_job: Callable[[BenchJob, int, int], None] | None = None,
     evaluators: Sequence[str] | None = None,
+    workers: int = 1,
+    emit: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every job and return one summary per job (with ``encoder`` and ``seed``).
 
-    ``evaluators`` defaults to every registered evaluator, third-party ones included.
+    ``evaluators`` defaults to every registered evaluator, third-party ones included. With
+    ``workers`` > 1 that many jobs run at once, each in its own process with an equal share of
+    the CPU threads (:func:`dnagan.bench.parallel.run_parallel`; ``train`` is then not used and
+    progress lines go to ``emit``); results are the same as one at a time.
     """
     if not encoders or seeds < 1:
         raise ConfigError("a bench needs at least one encoder and one seed")
@@ -144,12 +149,21 @@ def run_bench(
     created = not out.exists()
     _open_out(out, plan)
     try:
-        return _run_jobs(base, jobs, out, train, on_job, evaluators)
+        return _run_jobs(base, jobs, out, train, on_job, evaluators, workers, emit)
     except Exception:
         # a new bench that failed before any checkpoint (bad data, ...) leaves nothing behind
         if fresh and not any((out / "runs").glob("*/checkpoints/*.pt")):
             remove_partial(out, created)
         raise
+
+
+def run_one(config: TrainConfig, run_dir: Path, train: Trainer) -> dict[str, Any]:
+    """Train (or resume, or read back) one job and add its encoding speed to its summary."""
+    summary = dict(run_job(config, run_dir, train))
+    if "encode_per_s" not in summary:
+        summary["encode_per_s"] = measure_encoding(config)
+        atomic.write_json(run_dir / SUMMARY_FILE, summary)
+    return summary
 
 
 def _run_jobs(
@@ -159,15 +173,23 @@ def _run_jobs(
     train: Trainer,
     on_job: Callable[[BenchJob, int, int], None] | None,
     evaluators: Sequence[str],
+    workers: int,
+    emit: Callable[[str], None] | None,
 ) -> list[dict[str, Any]]:
-    summaries = []
-    for index, job in enumerate(jobs):
-        if on_job is not None:
-            on_job(job, index, len(jobs))
-        config = bench_config(base, job, evaluators)
-        summary = dict(run_job(config, out / "runs" / job.label, train))
-        if "encode_per_s" not in summary:
-            summary["encode_per_s"] = measure_encoding(config)
-            atomic.write_json(out / "runs" / job.label / SUMMARY_FILE, summary)
-        summaries.append(summary | {"encoder": job.encoder, "seed": job.seed})
-    return summaries
+    tasks = [(job.label, bench_config(base, job, evaluators), out / "runs" / job.label)
+             for job in jobs]
+    if workers > 1:
+        from dnagan.bench.parallel import run_parallel
+
+        starting = None if on_job is None else (lambda i: on_job(jobs[i], i, len(jobs)))
+        summaries = run_parallel(tasks, workers, on_start=starting, emit=emit)
+    else:
+        summaries = []
+        for index, (_, config, run_dir) in enumerate(tasks):
+            if on_job is not None:
+                on_job(jobs[index], index, len(jobs))
+            summaries.append(run_one(config, run_dir, train))
+    return [
+        summary | {"encoder": job.encoder, "seed": job.seed}
+        for job, summary in zip(jobs, summaries, strict=True)
+    ]

@@ -79,6 +79,14 @@ def bench_command(
         typer.Option("--evaluators", help="Comma-separated evaluators (default: all registered)."),
     ] = None,
     overrides: OverridesOption = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            help="Runs trained at once, each in its own process with an equal share of the CPU "
+            "threads (0: one per core on CPU, one on a GPU).",
+        ),
+    ] = 0,
 ) -> None:
     """Train one model per encoder on identical data, seeds, preset and budget; report metrics.
 
@@ -91,13 +99,17 @@ def bench_command(
 
         dnagan bench --encoders average,kmer,sgt --images photos/ --dna reads.fastq.gz --out bench
     """
+    from dnagan.bench.parallel import default_workers
     from dnagan.bench.report import REPORT_FILE, write_report
     from dnagan.bench.runner import run_bench
     from dnagan.training.loop import train
     from dnagan.training.progress import RichReporter
+    from dnagan.training.signals import Interrupted
 
     if seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {seeds}")
+    if jobs < 0:
+        raise ConfigError(f"--jobs must be 0 (automatic) or more, got {jobs}")
     names = _encoder_list(encoders)
     fields: dict[str, object] = {
         "images": str(images) if images is not None else None,
@@ -116,7 +128,18 @@ def bench_command(
         return train(config, run_dir, resume=resume, reporter=RichReporter(console))
 
     chosen = None if evaluators is None else [e.strip() for e in evaluators.split(",") if e.strip()]
-    summaries = run_bench(base, names, seeds, out, train_job, on_job=announce, evaluators=chosen)
+    workers = jobs or default_workers(len(names) * seeds, base.device)
+    try:
+        summaries = run_bench(
+            base, names, seeds, out, train_job, on_job=announce, evaluators=chosen,
+            workers=workers, emit=lambda line: console.print(line, markup=False, highlight=False),
+        )
+    except Interrupted as stop:
+        typer.echo(
+            "bench interrupted: finished runs and checkpoints are kept; "
+            "run the same command again to resume", err=True,
+        )
+        raise typer.Exit(stop.exit_code) from None
     rows = write_report(out, summaries, {"preset": base.preset, "seeds": seeds, "first_seed": seed})
     _print_table(rows, Console())
     typer.echo(str(out / REPORT_FILE))
