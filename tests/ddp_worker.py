@@ -6,6 +6,9 @@ through the unwrapped discriminator), as the trainer runs them under DDP: parame
 the globally averaged losses; (2) the results of all_gather_array / parallel_map /
 broadcast_object / any_rank / shard. Each rank saves both to ``OUT_DIR/rank<R>.pt``.
 
+``... tests/ddp_worker.py evaluation OUT_DIR``: the evaluation split over the ranks
+(:func:`evaluation`); each rank saves its results to ``OUT_DIR/rank<R>.pt``.
+
 ``... tests/ddp_worker.py run ARGS...``: ``dnagan run ARGS`` with the tiny test architecture
 registered. With ``DDP_STOP_AT=STAGE:STEP:RANK`` that rank alone asks to stop (as a signal would)
 after that step, so the ranks must agree on where to stop.
@@ -123,6 +126,85 @@ def collectives() -> dict[str, Any]:
     }
 
 
+class CheapFeatures:
+    """Stand-in feature extractor: per-channel means and deviations; counts the images it sees."""
+
+    dims = 6
+    extractor_id = cache_id = "ddp-test-features"
+    batch_size = 3
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        self.seen += len(images)
+        x = images.astype(np.float64) / 255
+        return np.concatenate([x.mean(axis=(1, 2)), x.std(axis=(1, 2))], axis=1)
+
+
+EVALUATORS = ["fid", "kid", "diversity", "locality", "determinism"]
+SEQUENCES = ["".join("ACGT"[(i * 7 + j * j) % 4] for j in range(20)) for i in range(8)]
+
+
+def random_images(count: int, seed: int, size: int = 8) -> np.ndarray:
+    """Seeded random uint8 NHWC images."""
+    return np.random.default_rng(seed).integers(0, 256, (count, size, size, 3), dtype=np.uint8)
+
+
+def generate(sequences: Any) -> np.ndarray:
+    """A deterministic 'generator': images seeded by each sequence's bytes."""
+    return np.concatenate([random_images(1, sum(s.encode())) for s in sequences])
+
+
+def evaluate_cheaply(cache: Path, group: Any) -> dict[str, Any]:
+    """Run :data:`EVALUATORS` with :class:`CheapFeatures` over 7 fakes and 11 reals; how many
+    real images this process extracted features of, and the metrics."""
+    from dnagan.evaluation import EvaluationContext, run_evaluators
+
+    extractor = CheapFeatures()
+    context = EvaluationContext(
+        fakes=random_images(7, 1), reals=random_images(11, 2), sequences=SEQUENCES,
+        generate=generate, cache_dir=cache, feature_extractor=extractor, group=group,
+    )
+    context.real  # noqa: B018 - count the real images alone
+    return {"reals_seen": extractor.seen, "metrics": run_evaluators(context, EVALUATORS)}
+
+
+def stats_files(folder: Path) -> dict[str, int]:
+    """The cached statistics in ``folder`` and their modification times."""
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("fid-stats/*.npz"))}
+
+
+def evaluation(out: Path) -> dict[str, Any]:
+    """Features and metrics split over the ranks, against single-rank computations.
+
+    Each rank has its own cache folder (as on separate nodes). ``hit``: only rank 0's holds the
+    real statistics; ``miss``: only rank 1's does. Rank 0's cache decides for all.
+    """
+    from dnagan.evaluation.inception import InceptionFeatures
+    from dnagan.evaluation.sharded import LOCAL, ShardedFeatures
+    from dnagan.evaluation.statistics import real_features
+
+    info = ddp.info()
+    group = ddp.evaluation_group()
+    cheap = CheapFeatures()
+    fakes = random_images(7, 1)
+    result: dict[str, Any] = {"gathered": ShardedFeatures(cheap, group).features(fakes)}
+    result["seen"] = cheap.seen
+    inception = InceptionFeatures(batch_size=2)
+    small = random_images(7, 3, size=32)
+    result["inception"] = ShardedFeatures(inception, group).features(small)
+    result["inception_alone"] = inception.features(small)
+    for case, owner in (("hit", 0), ("miss", 1)):
+        cache = out / f"{case}-rank{info.rank}"
+        if info.rank == owner:
+            real_features(random_images(11, 2), CheapFeatures(), cache, group=LOCAL)
+        before = stats_files(cache)
+        result[case] = evaluate_cheaply(cache, group)
+        result[case]["files"] = (before, stats_files(cache))
+    return result
+
+
 def stop_at(target: str) -> None:
     """Make rank ``RANK`` request a stop after stage ``STAGE`` step ``STEP`` (``S:S:R``)."""
     import signal
@@ -164,7 +246,10 @@ def main(argv: list[str]) -> None:
         return
     info = ddp.init_distributed("cpu")
     torch.set_num_threads(1)
-    result = {"gan": gan_steps(wrap=True), "collectives": collectives()}
+    if mode == "evaluation":
+        result = evaluation(Path(rest[0]))
+    else:
+        result = {"gan": gan_steps(wrap=True), "collectives": collectives()}
     torch.save(result, Path(rest[0]) / f"rank{info.rank}.pt")
     ddp.barrier()
     ddp.shutdown()

@@ -1,7 +1,7 @@
 """Atomic file writes: a reader never sees a half-written file, a crash never leaves one.
 
 Everything is written to a temporary file in the destination folder, flushed, fsynced and moved
-into place with :func:`os.replace`.
+into place with :func:`os.replace`. :func:`file_lock` lets processes take turns at a cache entry.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from dnagan.errors import OutputError
+
+logger = logging.getLogger("dnagan")
 
 
 def _current_umask() -> int:
@@ -99,3 +102,46 @@ def append_line(path: str | os.PathLike[str], line: str) -> None:
             os.fsync(handle.fileno())
     except OSError as error:
         raise _describe(error, target) from error
+
+
+
+def _locked_descriptor(target: Path) -> int | None:
+    """``target`` opened (created if missing) and exclusively locked, waiting for its holder;
+    ``None`` where ``fcntl`` is missing or the file cannot be created or locked."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(target, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+    except OSError as error:
+        logger.debug("no lock file %s (%s); going on without", target, error)
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except OSError as error:  # e.g. a filesystem without locks (ENOLCK)
+        os.close(descriptor)
+        logger.debug("cannot lock %s (%s); going on without", target, error)
+        return None
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str]) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path`` inside, after waiting for whoever holds it.
+
+    Advisory, between processes (and threads: each call opens the file anew). Yields whether the
+    lock is held: ``False`` (nothing locked or waited for) where ``fcntl`` is missing or the file
+    cannot be created or locked, e.g. in a read-only folder. The file stays (removing it would let
+    two processes lock two different files).
+    """
+    descriptor = _locked_descriptor(Path(path))
+    try:
+        yield descriptor is not None
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)  # releases the lock

@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from dnagan.evaluation.frechet import Statistics, feature_statistics
-from dnagan.evaluation.inception import DEFAULT_BATCH_SIZE, InceptionFeatures, check_images
+from dnagan.evaluation.inception import (
+    DEFAULT_BATCH_SIZE,
+    FeatureExtractor,
+    InceptionFeatures,
+    check_images,
+)
+from dnagan.evaluation.sharded import LOCAL, Group, sharded
 from dnagan.evaluation.statistics import RealSet, real_features
 from dnagan.image_cache import default_cache_dir
 
@@ -21,6 +27,8 @@ class EvaluationContext:
     ``fakes`` and ``reals`` are uint8 NHWC arrays; ``real_key`` (an image-set content key) saves
     hashing the real pixels for the statistics cache; ``generate`` maps DNA to uint8 NHWC images.
     ``feature_extractor`` replaces the default :class:`InceptionFeatures` (tests, other devices).
+    ``group``: the processes that run this same evaluation together (see
+    :mod:`dnagan.evaluation.sharded`); each extracts features of its share of every image set.
     """
 
     fakes: np.ndarray
@@ -31,7 +39,9 @@ class EvaluationContext:
     device: str = "cpu"
     cache_dir: Path | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
-    feature_extractor: InceptionFeatures | None = None
+    feature_extractor: FeatureExtractor | None = None
+    group: Group = LOCAL
+    _extractor: FeatureExtractor | None = field(default=None, init=False, repr=False)
     _fake_features: np.ndarray | None = field(default=None, init=False, repr=False)
     _fake_stats: Statistics | None = field(default=None, init=False, repr=False)
     _real: RealSet | None = field(default=None, init=False, repr=False)
@@ -46,13 +56,15 @@ class EvaluationContext:
         return self.cache_dir or default_cache_dir()
 
     @property
-    def extractor(self) -> InceptionFeatures:
-        """The shared Inception feature extractor."""
-        if self.feature_extractor is None:
-            self.feature_extractor = InceptionFeatures(
-                device=self.device, batch_size=self.batch_size
-            )
-        return self.feature_extractor
+    def extractor(self) -> FeatureExtractor:
+        """The shared feature extractor (its work split over ``group``)."""
+        if self._extractor is None:
+            if self.feature_extractor is None:
+                self.feature_extractor = InceptionFeatures(
+                    device=self.device, batch_size=self.batch_size
+                )
+            self._extractor = sharded(self.feature_extractor, self.group)
+        return self._extractor
 
     def features(self, images: np.ndarray) -> np.ndarray:
         """Inception features of other images (mutants, repeats) with the shared extractor."""
@@ -70,7 +82,7 @@ class EvaluationContext:
         """Features and statistics of ``reals``, from the on-disk cache when possible."""
         if self._real is None:
             self._real = real_features(
-                self.reals, self.extractor, self.resolved_cache_dir, self.real_key
+                self.reals, self.extractor, self.resolved_cache_dir, self.real_key, self.group
             )
         return self._real
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -80,6 +81,25 @@ def _intra_op_threads(threads: int | None) -> Iterator[None]:
     finally:
         if threads:
             torch.set_num_threads(previous)
+
+
+class FeatureExtractor(Protocol):
+    """What evaluation needs of a feature extractor (:class:`InceptionFeatures` is one)."""
+
+    @property
+    def dims(self) -> int:
+        """Features per image."""
+
+    @property
+    def extractor_id(self) -> str:
+        """What produces the features."""
+
+    @property
+    def cache_id(self) -> str:
+        """What cached statistics of the features depend on (part of their key)."""
+
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """Float64 ``(n, dims)`` features of uint8 ``(n, h, w, 3)`` images, row by row."""
 
 
 class InceptionFeatures:

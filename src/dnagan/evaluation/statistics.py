@@ -4,6 +4,9 @@ The key is a SHA-256 of the images (their bytes and shape, or an image-set key t
 content and size) and the feature extractor's cache id (which includes the weights' SHA-256).
 Entries are ``.npz`` files (no pickles) written atomically to ``<cache>/fid-stats/<key>.npz``; one
 that fails validation is recomputed with a warning, and one that cannot be written is only logged.
+A process about to compute an entry holds ``<key>.lock`` (:func:`dnagan.atomic.file_lock`), so
+another one that needs the same entry at the same time waits and reads it instead of computing it
+again.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dnagan.atomic import write_bytes
+from dnagan.atomic import file_lock, write_bytes
 from dnagan.errors import OutputError
 from dnagan.evaluation.frechet import Statistics, feature_statistics
-from dnagan.evaluation.inception import InceptionFeatures, check_images
+from dnagan.evaluation.inception import FeatureExtractor, check_images
+from dnagan.evaluation.sharded import LOCAL, Group
 from dnagan.image_cache import default_cache_dir
 
 logger = logging.getLogger("dnagan")
@@ -101,22 +106,34 @@ def save_real_set(path: Path, real: RealSet, key: str) -> None:
 
 def real_features(
     images: np.ndarray,
-    extractor: InceptionFeatures,
+    extractor: FeatureExtractor,
     cache_dir: Path | None = None,
     content_key: str | None = None,
+    group: Group = LOCAL,
 ) -> RealSet:
-    """Features and statistics of real uint8 NHWC ``images``: from the cache, else computed."""
+    """Features and statistics of real uint8 NHWC ``images``: from the cache, else computed.
+
+    In a :class:`~dnagan.evaluation.sharded.Group` of processes (``extractor`` then splits its
+    work over them) the main process alone locks, reads and writes the cache; whether it hit,
+    and the entry it read, are shared, so every process takes the same branch.
+    """
     check_images(images, "real images")
     key = statistics_key(images, extractor.cache_id, content_key)
     path = stats_path(key, cache_dir)
-    cached = load_real_set(path, key, extractor.dims)
-    if cached is not None:
-        return cached
-    features = extractor.features(images)
-    computed = feature_statistics(features, "real images")
-    real = RealSet(features, Statistics(computed.mu, computed.sigma, computed.n))
-    try:
-        save_real_set(path, real, key)
-    except OutputError as error:  # the cache is optional: evaluate anyway
-        logger.warning("could not write the FID statistics cache: %s", error)
+    with ExitStack() as stack:
+        cached = None
+        if group.main:
+            stack.enter_context(file_lock(path.with_suffix(".lock")))
+            cached = load_real_set(path, key, extractor.dims)
+        cached = group.share(cached)
+        if cached is not None:
+            return cached
+        features = extractor.features(images)
+        computed = feature_statistics(features, "real images")
+        real = RealSet(features, Statistics(computed.mu, computed.sigma, computed.n))
+        if group.main:
+            try:
+                save_real_set(path, real, key)
+            except OutputError as error:  # the cache is optional: evaluate anyway
+                logger.warning("could not write the FID statistics cache: %s", error)
     return real

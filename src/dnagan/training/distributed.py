@@ -36,7 +36,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -44,6 +44,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from dnagan.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dnagan.evaluation.sharded import Group
 
 _ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 _RANK_SALT = 0x5EED  # keeps per-rank seeds away from the shared seed's stream
@@ -263,16 +266,20 @@ def all_gather_array(array: np.ndarray) -> np.ndarray:
 
 
 def parallel_map(
-    function: Callable[[np.ndarray], np.ndarray], items: np.ndarray
+    function: Callable[[np.ndarray], np.ndarray], items: np.ndarray, block: int = 1
 ) -> np.ndarray:
     """``function(items)`` computed in parallel: each rank takes its share, results gathered.
 
-    ``function`` must map rows independently (e.g. Inception features of uint8 images).
+    ``function`` must map rows independently (e.g. Inception features of uint8 images) and give
+    the same dtype and trailing shape for no rows. Shares are contiguous runs of whole blocks of
+    ``block`` rows (the last block may be short), so the gathered rows keep the order of
+    ``items``; with ``block`` = the function's batch size every batch is one a single process
+    would compute.
     """
-    if not _info.distributed:
+    if not _info.distributed or len(items) == 0:
         return function(items)
-    part = shard_range(len(items))
-    return all_gather_array(function(items[part.start : part.stop]))
+    blocks = shard_range(-(-len(items) // block))
+    return all_gather_array(function(items[blocks.start * block : blocks.stop * block]))
 
 
 def broadcast_object(value: Any, src: int = 0) -> Any:
@@ -282,6 +289,16 @@ def broadcast_object(value: Any, src: int = 0) -> Any:
     box = [value]
     dist.broadcast_object_list(box, src=src, group=_control)
     return box[0]
+
+
+def evaluation_group() -> Group:
+    """The ranks as one evaluation group: features split over them, rank 0's cache use shared
+    (:mod:`dnagan.evaluation.sharded`); a single process alone without torchrun."""
+    from dnagan.evaluation.sharded import LOCAL, Group
+
+    if not _info.distributed:
+        return LOCAL
+    return Group(_info.world_size, _info.main, parallel_map, broadcast_object)
 
 
 def gather_objects(value: Any) -> list[Any]:

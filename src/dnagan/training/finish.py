@@ -1,4 +1,9 @@
-"""The end of a run: held-out samples, evaluation through the evaluator registry, summary.json."""
+"""The end of a run: held-out samples, evaluation through the evaluator registry, summary.json.
+
+Under torchrun every rank evaluates (the same fakes, reals and evaluators, so that their collective
+calls line up) and extracts the Inception features of its share of each image set; the features
+are gathered, and rank 0 alone writes samples, plots, the statistics cache, metrics and summary.
+"""
 
 from __future__ import annotations
 
@@ -53,11 +58,15 @@ def eval_fakes(trainer: Trainer, latents: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def evaluate(trainer: Trainer, model: Model) -> dict[str, Any]:
-    """Run the configured evaluators on stage-2 and stage-1 fakes against the training images."""
+    """Run the configured evaluators on stage-2 and stage-1 fakes against the training images.
+
+    Every rank must call it (features are split over the ranks); all get the same metrics.
+    """
     config = trainer.config
     if not config.evaluators and not config.stage1_evaluators:
         return {}
     from dnagan.evaluation import EvaluationContext, run_evaluators
+    from dnagan.training import distributed as ddp
     from dnagan.training.loop import configure_threads
 
     configure_threads(config)
@@ -72,17 +81,17 @@ def evaluate(trainer: Trainer, model: Model) -> dict[str, Any]:
         return model.generate(records_from_strings(list(seqs)))
 
     results: dict[str, Any] = {}
-    device = trainer.device.type
+    device, group = trainer.device.type, ddp.evaluation_group()
     if config.evaluators:
         context = EvaluationContext(
             fakes=large, reals=data.images, real_key=data.real_key,
-            sequences=sequences, generate=generate, device=device,
+            sequences=sequences, generate=generate, device=device, group=group,
         )
         results.update(run_evaluators(context, config.evaluators))
     if config.stage1_evaluators:
         key = f"{data.real_key}-at{config.stage1_size}" if data.real_key else None
         context = EvaluationContext(
-            fakes=small, reals=data.images_small, real_key=key, device=device
+            fakes=small, reals=data.images_small, real_key=key, device=device, group=group
         )
         stage1 = run_evaluators(context, config.stage1_evaluators, prefix=STAGE1_PREFIX)
         results.update({stage1_key(k): v for k, v in stage1.items()})
@@ -90,16 +99,27 @@ def evaluate(trainer: Trainer, model: Model) -> dict[str, Any]:
 
 
 def finish_run(trainer: Trainer) -> dict[str, Any]:
-    """Write ``samples/`` and the loss plots, evaluate, write ``summary.json``; return it."""
+    """Write ``samples/`` and the loss plots, evaluate, write ``summary.json``; return it.
+
+    Every rank calls it (after the final checkpoint): rank 0 writes, the ranks evaluate together
+    (:func:`evaluate`); other ranks return ``{"rank": rank}``.
+    """
     from dnagan.generation import load_model, write_samples
+    from dnagan.training import distributed as ddp
+    from dnagan.training.loop import FINISH_TIMEOUT_S
 
     run_dir = trainer.run_dir
     model = load_model(run_dir)
-    trainer.reporter.note(f"writing {len(trainer.data.holdout_records)} held-out samples")
-    write_samples(model, trainer.data.holdout_records, run_dir / "samples")
-    for number in (1, 2):
-        trainer.plot(number)
+    main = trainer.dist.main
+    if main:
+        trainer.reporter.note(f"writing {len(trainer.data.holdout_records)} held-out samples")
+        write_samples(model, trainer.data.holdout_records, run_dir / "samples")
+        for number in (1, 2):
+            trainer.plot(number)
+    ddp.barrier(timeout_s=FINISH_TIMEOUT_S)  # the others wait for rank 0's samples
     metrics = evaluate(trainer, model)
+    if not main:
+        return {"rank": trainer.dist.rank}
     if metrics:
         line = {"stage": 2, "step": trainer.stages[2].total, **_plain(metrics)}
         append_line(run_dir / "metrics.jsonl", json.dumps(line, sort_keys=True))

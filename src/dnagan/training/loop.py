@@ -11,9 +11,10 @@ a stopped and resumed run ends bit-identical to one never stopped (on the same m
 Under ``torchrun`` (:mod:`dnagan.training.distributed`) every rank draws the same global batch and
 pairing from that generator and trains on its slice, with G and D in DistributedDataParallel;
 augmentation, label noise and dropout then use per-rank seeds (per-rank RNG states are saved in
-the checkpoint). Only rank 0 writes files. On a GPU the images live on the device, random draws
-for augmentation happen there, and losses stay on the device until a log interval: no
-host-device synchronisation per step.
+the checkpoint). Only rank 0 writes files; the end-of-run evaluation's feature extraction is
+split over all ranks. On a GPU the images live on the device, random draws for augmentation
+happen there, and losses stay on the device until a log interval: no host-device
+synchronisation per step.
 """
 
 from __future__ import annotations
@@ -674,8 +675,8 @@ def train(
             start = int(state["stage"]) if state else 1
             for number in range(start, 3):
                 trainer.run_stage(number)
-    summary = finish_run(trainer) if main else {"rank": trainer.dist.rank}
-    ddp.barrier(timeout_s=FINISH_TIMEOUT_S)  # other ranks wait for rank 0's evaluation
+    summary = finish_run(trainer)  # every rank evaluates its share; rank 0 writes
+    ddp.barrier(timeout_s=FINISH_TIMEOUT_S)  # other ranks wait for rank 0's summary
     return summary
 
 
