@@ -278,8 +278,13 @@ def parallel_map(
     """
     if not _info.distributed or len(items) == 0:
         return function(items)
-    blocks = shard_range(-(-len(items) // block))
-    return all_gather_array(function(items[blocks.start * block : blocks.stop * block]))
+    return all_gather_array(function(items[block_share(len(items), block)]))
+
+
+def block_share(count: int, block: int) -> slice:
+    """This rank's contiguous share of ``count`` rows, cut at multiples of ``block``."""
+    blocks = shard_range(-(-count // block))
+    return slice(blocks.start * block, min(blocks.stop * block, count))
 
 
 def broadcast_object(value: Any, src: int = 0) -> Any:

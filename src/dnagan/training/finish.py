@@ -41,20 +41,36 @@ def eval_latents(trainer: Trainer, count: int) -> np.ndarray:
 
 @torch.no_grad()
 def eval_fakes(trainer: Trainer, latents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stage-1 and stage-2 uint8 fakes from the sampling generators, in batches."""
+    """Stage-1 and stage-2 uint8 fakes from the sampling generators, in batches.
+
+    Under torchrun each rank generates a contiguous share of whole batches and the images are
+    gathered in order, so every rank holds the same fakes a single process would make.
+    """
     from dnagan.evaluation import to_uint8
+    from dnagan.training import distributed as ddp
 
     g1 = trainer.frozen_stage1()
     g2 = trainer.stages[2].sampler_model.eval()
-    small, large = [], []
-    for start in range(0, len(latents), _EVAL_BATCH):
-        z = torch.from_numpy(latents[start : start + _EVAL_BATCH]).to(trainer.device)
+    small: list[np.ndarray] = []
+    large: list[np.ndarray] = []
+    mine = latents[ddp.block_share(len(latents), _EVAL_BATCH)]
+    for start in range(0, len(mine), _EVAL_BATCH):
+        z = torch.from_numpy(mine[start : start + _EVAL_BATCH]).to(trainer.device)
         with trainer.autocast():
             image1 = g1(z)
             image2 = g2(image1, z)
         small.append(to_uint8(image1))
         large.append(to_uint8(image2))
-    return np.concatenate(small), np.concatenate(large)
+    config = trainer.config
+    return (
+        ddp.all_gather_array(_stacked(small, config.stage1_size)),
+        ddp.all_gather_array(_stacked(large, config.stage2_size)),
+    )
+
+
+def _stacked(batches: list[np.ndarray], size: int) -> np.ndarray:
+    """The batches as one array; no rows at ``size`` pixels for a rank that had none."""
+    return np.concatenate(batches) if batches else np.zeros((0, size, size, 3), np.uint8)
 
 
 def evaluate(trainer: Trainer, model: Model) -> dict[str, Any]:
