@@ -195,6 +195,8 @@ def run_parallel(
         process.start()
         sender.close()
         running.append(_Running(index, label, process, receiver))
+        if stop.signum is not None:  # a signal arrived while it was starting
+            _signal_workers(running[-1:], stop.signum)
 
     def finish(worker: _Running, outcome: _Outcome) -> None:
         nonlocal failure
@@ -203,7 +205,7 @@ def run_parallel(
         if outcome.kind == "ok":
             summaries[worker.index] = outcome.summary
             return
-        if outcome.kind == "interrupted":
+        if outcome.kind == "interrupted" or stop.signum is not None:  # a stop's casualties too
             if not stop:
                 stop.request(outcome.exit_code - 128)
         elif failure is None:
