@@ -93,3 +93,35 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(
     assert _finite(state)
     assert not (run / "checkpoints" / "final.pt").exists()
     assert not list(run.rglob(".*.tmp"))
+
+
+def test_ctrl_c_on_a_parallel_bench_stops_every_job_with_a_checkpoint(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the bench and all its workers at once (the process group).
+
+    Resuming an interrupted parallel bench is tested in ``tests/test_bench.py``."""
+    out = tmp_path / "bench"
+    command = [sys.executable, "-m", "dnagan", "bench", "--preset", "smoke",
+               "--encoders", "average,kmer", "--evaluators", "determinism", "--jobs", "2",
+               "--set", "stage1.steps=100000", "--set", "stage1.checkpoint_every=100000",
+               "--out", str(out)]
+    env = {**os.environ, "DNAGAN_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        runs = [out / "runs" / name / "metrics.jsonl" for name in ("average-seed0", "kmer-seed0")]
+        while not all(path.exists() for path in runs):  # both jobs are training
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "training did not start"
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stdout + stderr
+    assert "run the same command again to resume" in stderr
+    for path in runs:
+        assert load_checkpoint(path.parent / "checkpoints" / "latest.pt")["done"] is False

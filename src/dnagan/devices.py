@@ -23,12 +23,20 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+#: Environment variable that fixes :func:`auto_threads` (set by bench workers for their share).
+THREADS_ENV = "DNAGAN_THREADS"
+
+
 def auto_threads() -> int:
-    """CPU threads for training: all cores on an idle machine, one when the cores are busy.
+    """CPU threads for training: ``$DNAGAN_THREADS`` when set, else all cores on an idle machine
+    and one when the cores are busy.
 
     Measured here: with the two cores already loaded by other work, two threads made a training
     step ~3x slower than one (threads wait on each other at every operator).
     """
+    fixed = os.environ.get(THREADS_ENV, "")
+    if fixed.isdigit() and int(fixed) > 0:
+        return int(fixed)
     cores = os.cpu_count() or 1
     try:
         busy = os.getloadavg()[0] >= cores * 0.75

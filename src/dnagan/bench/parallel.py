@@ -1,19 +1,22 @@
 """Bench jobs in parallel worker processes, each with an equal share of the CPU threads.
 
 Every job runs in a freshly spawned process (safe with CUDA and OpenMP): it trains or resumes,
-measures its encoder's speed and sends back its summary, or a one-line error. Progress comes back
-as plain lines over the same pipe, so a shared terminal stays readable and ``CliRunner`` sees it.
-SIGINT/SIGTERM sent to the bench are forwarded to running jobs, which checkpoint and stop; the
-bench then raises :class:`~dnagan.training.signals.Interrupted` and the same command resumes.
-A failed job stops the others the same way (their checkpoints are kept) and its error is raised.
+measures its encoder's speed and sends back its summary, or its error. Progress comes back as
+plain lines over the same pipe, so a shared terminal stays readable and ``CliRunner`` sees it.
+SIGINT/SIGTERM sent to the bench (or to the whole process group, as Ctrl-C does) make running jobs
+checkpoint and stop; the bench then raises :class:`~dnagan.training.signals.Interrupted` and the
+same command resumes. A failed job stops the others the same way (their checkpoints are kept) and
+its error is raised, prefixed with the job's name.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,16 +27,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from dnagan import errors
+from dnagan.devices import THREADS_ENV
 from dnagan.errors import DnaganError
-from dnagan.plugins import register_plugin, runtime_plugins
-from dnagan.training.config import TrainConfig, config_from_dict, merge
+from dnagan.plugins import runtime_plugins
+from dnagan.training.config import TrainConfig
 from dnagan.training.signals import Interrupted, StopFlag
+
+logger = logging.getLogger("dnagan")
 
 #: (label, config, run folder) of one job.
 Task = tuple[str, TrainConfig, Path]
 
 _POLL_S = 1.0
+_JOIN_S = 60.0
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def default_workers(jobs: int, device: str | None) -> int:
@@ -53,6 +60,17 @@ def worker_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
+def unpicklable_plugins() -> list[str]:
+    """Names of plugins registered at run time that cannot be sent to a worker process."""
+    names = []
+    for name, plugin in runtime_plugins().items():
+        try:
+            pickle.dumps(plugin)
+        except Exception:  # noqa: BLE001 - modules, closures, local classes
+            names.append(name)
+    return names
+
+
 @dataclass
 class _Running:
     index: int
@@ -68,19 +86,33 @@ class _Outcome:
     kind: str
     summary: dict[str, Any] = field(default_factory=dict)
     message: str = ""
-    error_type: str = "DnaganError"
+    error: DnaganError | None = None
     exit_code: int = 2
 
 
-def _picklable_plugins() -> dict[str, object]:
-    kept = {}
-    for name, plugin in runtime_plugins().items():
-        try:
-            pickle.dumps(plugin)
-        except Exception:  # noqa: BLE001 - modules and closures stay in this process
-            continue
-        kept[name] = plugin
-    return kept
+# ------------------------------------------------------------------ worker process
+
+
+class _FirstSignal:
+    """Worker signal handler: the first SIGINT/SIGTERM raises KeyboardInterrupt, later ones are
+    ignored (a terminal's Ctrl-C and the bench's forwarded copy arrive together)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+            raise KeyboardInterrupt
+
+
+def _portable(error: DnaganError) -> DnaganError | None:
+    """``error`` if it survives pickling (so the bench re-raises the same class), else None."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - plugin errors with odd constructors
+        return None
+    return error
 
 
 def _worker(
@@ -88,11 +120,38 @@ def _worker(
     config_values: dict[str, Any],
     run_dir: str,
     plugins: dict[str, object],
+    threads: int,
     connection: Connection,
 ) -> None:
-    """Body of a worker process: run one job and report over ``connection``."""
+    """Body of a worker process: run one job and report over ``connection``.
+
+    Starts with SIGINT/SIGTERM ignored (inherited from the bench) until its handler is in place.
+    """
+    first = _FirstSignal()
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, first)
+    os.environ[THREADS_ENV] = str(threads)
+    try:
+        outcome = _run_in_worker(label, config_values, Path(run_dir), plugins, connection)
+    except KeyboardInterrupt:
+        outcome = _Outcome("interrupted", exit_code=128 + (first.signum or signal.SIGINT))
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)  # nothing may interrupt the last message
+    connection.send(("done", outcome))
+    connection.close()
+
+
+def _run_in_worker(
+    label: str,
+    config_values: dict[str, Any],
+    run_dir: Path,
+    plugins: dict[str, object],
+    connection: Connection,
+) -> _Outcome:
     from dnagan.bench.runner import run_one
     from dnagan.cli.app import one_line
+    from dnagan.plugins import register_plugin
+    from dnagan.training.config import config_from_dict
     from dnagan.training.loop import train
     from dnagan.training.progress import LineReporter
 
@@ -102,37 +161,52 @@ def _worker(
     def train_job(config: TrainConfig, folder: Path, resume: bool) -> dict[str, Any]:
         return train(config, folder, resume=resume, reporter=LineReporter(label, emit))
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # outside training: stop cleanly
     try:
         for name, plugin in plugins.items():
             register_plugin(plugin, name)
-        summary = run_one(config_from_dict(config_values), Path(run_dir), train_job)
-        outcome = _Outcome("ok", summary=summary)
+        return _Outcome("ok", summary=run_one(config_from_dict(config_values), run_dir, train_job))
     except Interrupted as stop:
-        outcome = _Outcome("interrupted", message=str(stop), exit_code=stop.exit_code)
-    except KeyboardInterrupt:
-        outcome = _Outcome("interrupted", message="interrupted", exit_code=130)
+        return _Outcome("interrupted", exit_code=stop.exit_code)
     except DnaganError as error:
-        outcome = _Outcome(
-            "error", message=one_line(error), error_type=type(error).__name__,
-            exit_code=error.exit_code,
+        return _Outcome(
+            "error", message=one_line(error), error=_portable(error), exit_code=error.exit_code
         )
-    except BaseException:  # noqa: BLE001 - a bug: the parent re-raises it with this traceback
-        outcome = _Outcome("crash", message=traceback.format_exc())
-    connection.send(("done", outcome))
-    connection.close()
+    except Exception:  # noqa: BLE001 - a bug: the bench re-raises it with this traceback
+        return _Outcome("crash", message=traceback.format_exc())
+
+
+# ------------------------------------------------------------------ bench process
 
 
 @contextmanager
 def _forwarding_signals(flag: StopFlag, running: Callable[[], list[_Running]]) -> Iterator[None]:
-    """SIGINT/SIGTERM set ``flag`` and are passed on to every running worker."""
+    """SIGINT/SIGTERM set ``flag`` and are passed on to every running worker (main thread only;
+    elsewhere signals keep their handlers and the workers still get a terminal's Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         flag.request(signum)
         _signal_workers(running(), signum)
 
-    wanted = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, handler) for s in wanted}
+    previous = {s: signal.signal(s, handler) for s in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGINT/SIGTERM ignored while a worker starts: it inherits that through ``exec``, so a
+    signal during its start-up (importing torch) cannot kill it with a traceback; the bench keeps
+    re-sending a stop until the worker's own handler is in place."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in _STOP_SIGNALS}
     try:
         yield
     finally:
@@ -149,16 +223,39 @@ def _signal_workers(workers: list[_Running], signum: int) -> None:
                 pass
 
 
+def _reap(workers: list[_Running]) -> None:
+    """Stop, wait for and close ``workers`` (SIGINT, then SIGKILL after a grace period)."""
+    _signal_workers(workers, signal.SIGINT)
+    for worker in workers:
+        worker.process.join(_JOIN_S)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.connection.close()
+
+
 def _as_error(label: str, outcome: _Outcome) -> BaseException:
     """The exception the bench raises for a failed job (a crash keeps the worker's traceback)."""
     if outcome.kind == "crash":
         return RuntimeError(f"bench job {label} crashed:\n{outcome.message}")
-    kind = getattr(errors, outcome.error_type, None)
-    if not (isinstance(kind, type) and issubclass(kind, DnaganError)):
-        kind = DnaganError
-    error = kind(f"bench job {label}: {outcome.message}")
+    error = outcome.error or DnaganError(outcome.message)
+    error.args = (f"bench job {label}: {outcome.message}",)
     error.exit_code = outcome.exit_code
     return error
+
+
+def _lost(worker: _Running) -> _Outcome:
+    """The outcome of a worker whose pipe closed before its last message."""
+    worker.process.join(_JOIN_S)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        return _Outcome(
+            "error", exit_code=128 - code,
+            message=f"worker process killed by {name} (out of memory?); "
+            "run the same command again to resume",
+        )
+    return _Outcome("crash", message=f"worker process exited with code {code}")
 
 
 def run_parallel(
@@ -169,11 +266,13 @@ def run_parallel(
 ) -> list[dict[str, Any]]:
     """Run ``tasks`` with at most ``workers`` at once; return their summaries in task order.
 
-    Jobs whose config leaves ``threads`` at 0 get :func:`worker_threads` threads each.
-    ``on_start(i)`` is called as task ``i`` starts; progress lines go to ``emit``.
+    Each worker trains with :func:`worker_threads` threads unless the job's config fixes
+    ``threads``; the thread count is not written into the run's config. ``on_start(i)`` is
+    called as task ``i`` starts; progress lines go to ``emit``.
     """
+    workers = max(1, min(workers, len(tasks)))
     context = multiprocessing.get_context("spawn")
-    plugins = _picklable_plugins()
+    plugins = dict(runtime_plugins())
     threads = worker_threads(workers)
     pending = list(range(len(tasks)))
     running: list[_Running] = []
@@ -183,44 +282,48 @@ def run_parallel(
 
     def start(index: int) -> None:
         label, config, run_dir = tasks[index]
-        if not config.threads:
-            config = merge(config, {"threads": threads}, where=f"bench job {label}")
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
             target=_worker, name=f"dnagan-bench-{label}",
-            args=(label, config.to_dict(), str(run_dir), plugins, sender),
+            args=(label, config.to_dict(), str(run_dir), plugins, threads, sender),
         )
         if on_start is not None:
             on_start(index)
-        process.start()
+        with _signals_ignored():
+            process.start()
         sender.close()
         running.append(_Running(index, label, process, receiver))
-        if stop.signum is not None:  # a signal arrived while it was starting
-            _signal_workers(running[-1:], stop.signum)
 
     def finish(worker: _Running, outcome: _Outcome) -> None:
         nonlocal failure
-        worker.process.join()
+        worker.process.join(_JOIN_S)
+        worker.connection.close()
         running.remove(worker)
         if outcome.kind == "ok":
             summaries[worker.index] = outcome.summary
             return
-        if outcome.kind == "interrupted" or stop.signum is not None:  # a stop's casualties too
-            if not stop:
+        casualty = outcome.kind == "crash" and stop.signum is not None
+        if outcome.kind == "interrupted" or casualty:
+            if stop.signum is None:
                 stop.request(outcome.exit_code - 128)
         elif failure is None:
             failure = _as_error(worker.label, outcome)
         _signal_workers(running, signal.SIGINT)  # they checkpoint and stop
 
-    with _forwarding_signals(stop, lambda: running):
-        while pending or running:
-            while pending and len(running) < workers and not stop and failure is None:
-                start(pending.pop(0))
-            if not running:
-                break
-            for connection in wait([w.connection for w in running], timeout=_POLL_S):
-                worker = next(w for w in running if w.connection is connection)
-                _receive(worker, emit, finish)
+    try:
+        with _forwarding_signals(stop, lambda: running):
+            while pending or running:
+                while pending and len(running) < workers and not stop and failure is None:
+                    start(pending.pop(0))
+                if not running:
+                    break
+                if stop or failure is not None:  # repeat: a worker may still have been starting
+                    _signal_workers(running, signal.SIGINT)
+                for connection in wait([w.connection for w in running], timeout=_POLL_S):
+                    worker = next(w for w in running if w.connection is connection)
+                    _receive(worker, emit, finish)
+    finally:
+        _reap(running)  # only left on an error in this loop: never leave workers behind
     if failure is not None:
         raise failure
     if stop.signum is not None:
@@ -237,12 +340,7 @@ def _receive(
     try:
         kind, payload = worker.connection.recv()
     except (EOFError, OSError):
-        worker.process.join()
-        code = worker.process.exitcode or 0
-        if -code in (signal.SIGINT, signal.SIGTERM):
-            finish(worker, _Outcome("interrupted", exit_code=128 - code))
-        else:
-            finish(worker, _Outcome("crash", message=f"worker exited with code {code}"))
+        finish(worker, _lost(worker))
         return
     if kind == "line":
         if emit is not None:

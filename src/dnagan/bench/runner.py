@@ -10,6 +10,7 @@ a different plan on the same folder is refused.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,8 @@ from dnagan.training.config import TrainConfig, merge
 from dnagan.training.data import load_corpus
 from dnagan.training.networks import check_settings
 from dnagan.training.run_folder import remove_partial
+
+logger = logging.getLogger("dnagan")
 
 PLAN_FILE = "plan.json"
 SUMMARY_FILE = "summary.json"
@@ -166,6 +169,19 @@ def run_one(config: TrainConfig, run_dir: Path, train: Trainer) -> dict[str, Any
     return summary
 
 
+def _plugins_reach_workers() -> bool:
+    """False (with a warning) when a plugin registered at run time cannot be pickled."""
+    from dnagan.bench.parallel import unpicklable_plugins
+
+    if stuck := unpicklable_plugins():
+        logger.warning(
+            "plugins registered at run time cannot reach worker processes (%s): "
+            "running the jobs one at a time", ", ".join(stuck),
+        )
+        return False
+    return True
+
+
 def _run_jobs(
     base: TrainConfig,
     jobs: Sequence[BenchJob],
@@ -178,7 +194,7 @@ def _run_jobs(
 ) -> list[dict[str, Any]]:
     tasks = [(job.label, bench_config(base, job, evaluators), out / "runs" / job.label)
              for job in jobs]
-    if workers > 1:
+    if workers > 1 and _plugins_reach_workers():
         from dnagan.bench.parallel import run_parallel
 
         starting = None if on_job is None else (lambda i: on_job(jobs[i], i, len(jobs)))

@@ -28,7 +28,8 @@ def one_line(error: BaseException) -> str:
 
 
 class DnaganGroup(TyperGroup):
-    """Turns every :class:`DnaganError` into ``error: <message>`` on stderr and exit code 2."""
+    """Turns every :class:`DnaganError` into ``error: <message>`` on stderr and exit code 2, and
+    a stray Ctrl-C into ``interrupted`` and exit code 130."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -38,6 +39,11 @@ class DnaganGroup(TyperGroup):
                 raise
             typer.echo(f"error: {one_line(error)}", err=True)
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C outside a command's own handling (start-up, reading)
+            if state.debug:
+                raise
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
