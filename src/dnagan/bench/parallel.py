@@ -11,6 +11,7 @@ its error is raised, prefixed with the job's name.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -86,7 +87,7 @@ class _Outcome:
     kind: str
     summary: dict[str, Any] = field(default_factory=dict)
     message: str = ""
-    error: DnaganError | None = None
+    error_class: str = "dnagan.errors:DnaganError"
     exit_code: int = 2
 
 
@@ -106,13 +107,21 @@ class _FirstSignal:
             raise KeyboardInterrupt
 
 
-def _portable(error: DnaganError) -> DnaganError | None:
-    """``error`` if it survives pickling (so the bench re-raises the same class), else None."""
+def _class_path(error: DnaganError) -> str:
+    """``module:QualName`` of the error's class, so the bench can raise the same kind."""
+    return f"{type(error).__module__}:{type(error).__qualname__}"
+
+
+def _error_class(path: str) -> type[DnaganError]:
+    """The :class:`DnaganError` subclass named by :func:`_class_path` (else DnaganError)."""
+    module_name, _, qualname = path.partition(":")
     try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:  # noqa: BLE001 - plugin errors with odd constructors
-        return None
-    return error
+        found: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except Exception:  # noqa: BLE001 - a class defined where this process cannot see it
+        return DnaganError
+    return found if isinstance(found, type) and issubclass(found, DnaganError) else DnaganError
 
 
 def _worker(
@@ -169,7 +178,8 @@ def _run_in_worker(
         return _Outcome("interrupted", exit_code=stop.exit_code)
     except DnaganError as error:
         return _Outcome(
-            "error", message=one_line(error), error=_portable(error), exit_code=error.exit_code
+            "error", message=one_line(error), error_class=_class_path(error),
+            exit_code=error.exit_code,
         )
     except Exception:  # noqa: BLE001 - a bug: the bench re-raises it with this traceback
         return _Outcome("crash", message=traceback.format_exc())
@@ -238,8 +248,11 @@ def _as_error(label: str, outcome: _Outcome) -> BaseException:
     """The exception the bench raises for a failed job (a crash keeps the worker's traceback)."""
     if outcome.kind == "crash":
         return RuntimeError(f"bench job {label} crashed:\n{outcome.message}")
-    error = outcome.error or DnaganError(outcome.message)
-    error.args = (f"bench job {label}: {outcome.message}",)
+    message = f"bench job {label}: {outcome.message}"
+    try:
+        error = _error_class(outcome.error_class)(message)
+    except Exception:  # noqa: BLE001 - a constructor that wants more than a message
+        error = DnaganError(message)
     error.exit_code = outcome.exit_code
     return error
 
