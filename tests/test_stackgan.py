@@ -196,6 +196,34 @@ def test_parameter_budgets() -> None:
     assert n_params(wide.generator) < n_params(quick1.generator)
 
 
+def test_quick_default_upsample_is_transposed_and_unchanged() -> None:
+    g1, g2 = build(1, variant="quick").generator, build(2, variant="quick").generator
+    ups1 = sum(conv(4, a, b) for a, b in [(256, 256), (256, 128), (128, 64), (64, 32)])
+    assert n_params(g1) == dense(LATENT, 256 * 16) + ups1 + conv(3, 32, 3) == 2_266_435
+    assert n_params(g2) == 347_971
+    for stage, default in ((1, g1), (2, g2)):
+        explicit = build(stage, variant="quick", upsample="transposed").generator
+        assert explicit.state_dict().keys() == default.state_dict().keys()
+        assert any(isinstance(m, nn.ConvTranspose2d) for m in default.modules())
+        assert not any(isinstance(m, nn.Upsample) for m in default.modules())
+
+
+@pytest.mark.parametrize("variant", ["quick", "smoke"])
+@pytest.mark.parametrize("upsample", ["transposed", "nearest"])
+def test_upsample_setting_shapes(variant: str, upsample: str) -> None:
+    stage1 = build(1, variant=variant, upsample=upsample)
+    stage2 = build(2, variant=variant, upsample=upsample)
+    z = torch.randn(2, LATENT)
+    with torch.no_grad():
+        image1 = stage1.generator(z)
+        image2 = stage2.generator(image1, z)
+    assert image1.shape == (2, 3, 64, 64) and image2.shape == (2, 3, 224, 224)
+    for generator in (stage1.generator, stage2.generator):
+        layers = list(generator.modules())
+        assert any(isinstance(m, nn.Upsample) for m in layers) == (upsample == "nearest")
+        assert any(isinstance(m, nn.ConvTranspose2d) for m in layers) == (upsample != "nearest")
+
+
 def test_init_is_deterministic_given_the_seed() -> None:
     a = build(2, variant="quick").generator.state_dict()
     b = build(2, variant="quick").generator.state_dict()
@@ -249,6 +277,8 @@ def test_spectral_norm_override() -> None:
         ({"variant": "quick", "latent_dim": "128"}, "latent_dim"),
         ({"variant": "quick", "width": -1}, "width"),
         ({"variant": "quick", "spectral_norm": "yes"}, "spectral_norm"),
+        ({"variant": "quick", "upsample": "bilinear"}, "'upsample'.*transposed, nearest"),
+        ({"variant": "paper", "upsample": "nearest"}, "'upsample'.*paper"),
     ],
 )
 def test_invalid_settings(settings: dict[str, Any], message: str) -> None:

@@ -44,7 +44,7 @@ class StackGAN(GeneratorArchitecture):
                 PaperStage1Discriminator(w, s.spectral_norm, s.stage1_size),
             )
         return StageNetworks(
-            QuickStage1Generator(s.latent_dim, w),
+            QuickStage1Generator(s.latent_dim, w, s.upsample),
             quick_stage1_discriminator(w, s.spectral_norm, s.stage1_size),
         )
 
@@ -58,7 +58,7 @@ class StackGAN(GeneratorArchitecture):
                 PaperStage2Discriminator(w, s.spectral_norm, s.stage2_size),
             )
         return StageNetworks(
-            QuickStage2Generator(s.latent_dim, w, s.stage1_size, s.stage2_size),
+            QuickStage2Generator(s.latent_dim, w, s.stage1_size, s.stage2_size, s.upsample),
             quick_stage2_discriminator(w, s.spectral_norm, s.stage2_size),
         )
 

@@ -1,9 +1,11 @@
 """Narrow networks for CPU training (variants ``quick`` and ``smoke``, the latter at a tiny width).
 
-Generators use transposed convolutions (k4, stride 2; a quarter of the arithmetic of nearest x2 +
-conv k4), PixelNorm and LeakyReLU 0.2, and no batch-dependent layer: a sample's image never depends
-on the rest of its batch, and an EMA copy needs only the parameters. Discriminators use spectral
-norm (optional), LeakyReLU 0.2 and return raw logits ``(n,)`` (the trainer applies the hinge loss).
+Generators up-sample with transposed convolutions (k4, stride 2; a quarter of the arithmetic of
+nearest x2 + conv k4) or, with ``upsample="nearest"``, nearest x2 + conv k3 (no checkerboard
+pattern, 2.25 times the arithmetic of those layers), then PixelNorm and LeakyReLU 0.2, and no
+batch-dependent layer: a sample's image never depends on the rest of its batch, and an EMA copy
+needs only the parameters. Discriminators use spectral norm (optional), LeakyReLU 0.2 and return
+raw logits ``(n,)`` (the trainer applies the hinge loss).
 
 Stage 2 follows StackGAN-II: the stage-1 image is Lanczos-resized to 56, encoded to 28x28, joined
 with a projection of ``z`` tiled over 28x28, refined by residual blocks and up-sampled 28 -> 224
@@ -13,6 +15,7 @@ stage-1 image, so an untrained stage 2 already returns a smooth copy of the stag
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -27,6 +30,7 @@ from dnagan_builtins.generators.stackgan.layers import (
     linear,
     scaled,
 )
+from dnagan_builtins.generators.stackgan.settings import Upsample
 
 QUICK_G1_CHANNELS = (256, 256, 128, 64, 32)  # at 4, 8, 16, 32, 64
 QUICK_D1_CHANNELS = (32, 64, 128, 256, 256)  # at 64, 32, 16, 8, 4
@@ -44,21 +48,29 @@ def act() -> nn.Module:
     return nn.LeakyReLU(0.2)
 
 
-def up_block(cin: int, cout: int) -> nn.Sequential:
-    """Transposed conv k4 s2 (doubles the size), PixelNorm, LeakyReLU."""
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1), PixelNorm(), act())
+def up_block(cin: int, cout: int, upsample: Upsample = "transposed") -> nn.Sequential:
+    """Double the size (transposed conv k4 s2, or nearest x2 + conv k3), PixelNorm, LeakyReLU."""
+    resize: list[nn.Module] = (
+        [nn.ConvTranspose2d(cin, cout, 4, 2, 1)]
+        if upsample == "transposed"
+        else [nn.Upsample(scale_factor=2, mode="nearest"), conv(cin, cout, 3)]
+    )
+    return nn.Sequential(*resize, PixelNorm(), act())
 
 
-def _ups(channels: Sequence[int]) -> nn.Sequential:
-    return nn.Sequential(*(up_block(a, b) for a, b in itertools.pairwise(channels)))
+def _ups(channels: Sequence[int], upsample: Upsample) -> nn.Sequential:
+    return nn.Sequential(*(up_block(a, b, upsample) for a, b in itertools.pairwise(channels)))
 
 
 class QuickStage1Generator(LatentGenerator):
-    """latent -> linear -> (256w, 4, 4) -> 4 transposed-conv blocks -> conv3 + tanh: 64x64."""
+    """latent -> linear -> (256w, 4, 4) -> 4 up blocks -> conv3 + tanh: 64x64."""
 
-    def __init__(self, latent_dim: int = 128, width: float = 1.0) -> None:
+    def __init__(
+        self, latent_dim: int = 128, width: float = 1.0, upsample: Upsample = "transposed"
+    ) -> None:
         channels = [scaled(c, width) for c in QUICK_G1_CHANNELS]
-        super().__init__(latent_dim, channels, up_block, nn.Sequential(PixelNorm(), act()))
+        block = functools.partial(up_block, upsample=upsample)
+        super().__init__(latent_dim, channels, block, nn.Sequential(PixelNorm(), act()))
 
 
 class ResidualBlock(nn.Module):
@@ -80,7 +92,12 @@ class QuickStage2Generator(nn.Module):
     """(stage-1 image, z) -> 224x224: encode to 28x28, join tiled z, residual blocks, up-sample."""
 
     def __init__(
-        self, latent_dim: int = 128, width: float = 1.0, stage1_size: int = 64, size: int = 224
+        self,
+        latent_dim: int = 128,
+        width: float = 1.0,
+        stage1_size: int = 64,
+        size: int = 224,
+        upsample: Upsample = "transposed",
     ) -> None:
         super().__init__()
         enc = [scaled(c, width) for c in QUICK_G2_ENCODE]
@@ -92,7 +109,7 @@ class QuickStage2Generator(nn.Module):
         self.project = nn.Linear(latent_dim, zc)
         self.join = nn.Sequential(conv(enc[1] + zc, enc[1], 3), PixelNorm(), act())
         self.residual = nn.Sequential(*(ResidualBlock(enc[1]) for _ in range(QUICK_G2_RESBLOCKS)))
-        self.blocks = _ups(up)
+        self.blocks = _ups(up, upsample)
         self.to_rgb = conv(up[-1], 3, 3)
         self.skip = LanczosResize(stage1_size, size)
 

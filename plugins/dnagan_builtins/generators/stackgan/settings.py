@@ -9,6 +9,9 @@ Keys (anything else is a ConfigError):
   at 1/16 of the width, times this).
 - ``spectral_norm``: bool, spectral normalisation in the discriminators; default False for
   ``paper``, True otherwise.
+- ``upsample``: ``"transposed"`` (default: transposed conv k4 s2) | ``"nearest"`` (nearest x2 +
+  conv k3, no checkerboard pattern), the up-sampling of the ``quick``/``smoke`` generators; not
+  accepted with ``paper``, whose layers are fixed.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from dnagan.errors import ConfigError
 
 Variant = Literal["paper", "quick", "smoke"]
 VARIANTS: tuple[Variant, ...] = ("paper", "quick", "smoke")
+Upsample = Literal["transposed", "nearest"]
+UPSAMPLES: tuple[Upsample, ...] = ("transposed", "nearest")
 STAGE1_SIZES = (64,)
 STAGE2_SIZES = (224,)
 SMOKE_WIDTH = 1 / 16
-KEYS = ("variant", "latent_dim", "stage1_size", "stage2_size", "width", "spectral_norm")
+KEYS = ("variant", "latent_dim", "stage1_size", "stage2_size", "width", "spectral_norm", "upsample")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class StackGANSettings:
     stage2_size: int = 224
     width: float = 1.0
     spectral_norm: bool = False
+    upsample: Upsample = "transposed"
 
     @property
     def channel_width(self) -> float:
@@ -74,6 +80,13 @@ def parse_settings(settings: Mapping[str, Any]) -> StackGANSettings:
         raise ConfigError(
             f"stackgan setting 'spectral_norm': expected true or false, got {spectral!r}"
         )
+    upsample = settings.get("upsample", "transposed")
+    if upsample not in UPSAMPLES:
+        raise ConfigError(
+            f"stackgan setting 'upsample': {upsample!r} is not one of: {', '.join(UPSAMPLES)}"
+        )
+    if variant == "paper" and "upsample" in settings:
+        raise ConfigError("stackgan setting 'upsample': not supported by the 'paper' variant")
     return StackGANSettings(
         variant=cast(Variant, variant),
         latent_dim=_int(settings, "latent_dim", 128),
@@ -81,4 +94,5 @@ def parse_settings(settings: Mapping[str, Any]) -> StackGANSettings:
         stage2_size=_int(settings, "stage2_size", 224, STAGE2_SIZES),
         width=float(width),
         spectral_norm=spectral,
+        upsample=cast(Upsample, upsample),
     )
