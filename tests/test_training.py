@@ -55,7 +55,7 @@ def test_overrides_reach_stages_and_tables() -> None:
          "evaluators=fid,kid", "encoder_options.k=5"],
     )
     assert config.stage1.steps == 200 and config.stage2.batch_size == 8
-    assert config.network == {"variant": "quick", "width": 0.5}
+    assert config.network == {"variant": "quick", "upsample": "nearest", "width": 0.5}
     assert config.bf16 is False and config.seed == 7
     assert config.evaluators == ["fid", "kid"]
     assert config.encoder_options == {"k": 5}

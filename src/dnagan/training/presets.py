@@ -5,7 +5,8 @@
   targets lie in [0.8, 1.0]), 136 + 301 epochs, stage 1 frozen while stage 2 trains; the generator
   trains on Gaussian noise and generation feeds it the raw DNA features (``bridge = "raw"``), as the
   paper did. No augmentation, no EMA, fp32.
-- ``quick``: narrow networks with spectral norm, hinge loss, DiffAugment color/translation/cutout on
+- ``quick``: narrow networks that up-sample by nearest x2 + conv (no checkerboard texture), with
+  spectral norm, hinge loss, DiffAugment color/translation/cutout on
   real and fake images in D and G steps, an EMA generator (decay 0.999 with warm-up) for sampling,
   G lr 1e-4 / D lr 4e-4, betas (0, 0.99), batch 32, bf16 autocast + channels_last. The generator
   trains on the whitened latents of real DNA (the latent bridge) plus a little jitter. Sized so that
@@ -54,7 +55,7 @@ def _paper() -> TrainConfig:
 def _quick() -> TrainConfig:
     return TrainConfig(
         preset="quick",
-        network={"variant": "quick"},
+        network={"variant": "quick", "upsample": "nearest"},
         image_count=512,
         corpus_size=1000,
         bf16=True,
