@@ -17,10 +17,9 @@ import multiprocessing
 import os
 import pickle
 import signal
-import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -32,7 +31,12 @@ from dnagan.devices import THREADS_ENV
 from dnagan.errors import DnaganError
 from dnagan.plugins import runtime_plugins
 from dnagan.training.config import TrainConfig
-from dnagan.training.signals import Interrupted, StopFlag
+from dnagan.training.signals import (
+    STOP_SIGNALS,
+    Interrupted,
+    StopFlag,
+    stop_signals_handled,
+)
 
 logger = logging.getLogger("dnagan")
 
@@ -41,7 +45,6 @@ Task = tuple[str, TrainConfig, Path]
 
 _POLL_S = 1.0
 _JOIN_S = 60.0
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def default_workers(jobs: int, device: str | None) -> int:
@@ -137,14 +140,14 @@ def _worker(
     Starts with SIGINT/SIGTERM ignored (inherited from the bench) until its handler is in place.
     """
     first = _FirstSignal()
-    for signum in _STOP_SIGNALS:
+    for signum in STOP_SIGNALS:
         signal.signal(signum, first)
     os.environ[THREADS_ENV] = str(threads)
     try:
         outcome = _run_in_worker(label, config_values, Path(run_dir), plugins, connection)
     except KeyboardInterrupt:
         outcome = _Outcome("interrupted", exit_code=128 + (first.signum or signal.SIGINT))
-    for signum in _STOP_SIGNALS:
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)  # nothing may interrupt the last message
     connection.send(("done", outcome))
     connection.close()
@@ -188,40 +191,17 @@ def _run_in_worker(
 # ------------------------------------------------------------------ bench process
 
 
-@contextmanager
-def _forwarding_signals(flag: StopFlag, running: Callable[[], list[_Running]]) -> Iterator[None]:
+def _forwarding_signals(
+    flag: StopFlag, running: Callable[[], list[_Running]]
+) -> AbstractContextManager[None]:
     """SIGINT/SIGTERM set ``flag`` and are passed on to every running worker (main thread only;
     elsewhere signals keep their handlers and the workers still get a terminal's Ctrl-C)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         flag.request(signum)
         _signal_workers(running(), signum)
 
-    previous = {s: signal.signal(s, handler) for s in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
-
-
-@contextmanager
-def _signals_ignored() -> Iterator[None]:
-    """SIGINT/SIGTERM ignored while a worker starts: it inherits that through ``exec``, so a
-    signal during its start-up (importing torch) cannot kill it with a traceback; the bench keeps
-    re-sending a stop until the worker's own handler is in place."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
+    return stop_signals_handled(handler)
 
 
 def _signal_workers(workers: list[_Running], signum: int) -> None:
@@ -302,7 +282,10 @@ def run_parallel(
         )
         if on_start is not None:
             on_start(index)
-        with _signals_ignored():
+        # ignored while the worker starts: it inherits that through exec, so a signal during its
+        # start-up (importing torch) cannot kill it with a traceback; the bench keeps re-sending
+        # a stop until the worker's own handler is in place
+        with stop_signals_handled(signal.SIG_IGN):
             process.start()
         sender.close()
         running.append(_Running(index, label, process, receiver))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 
 class Interrupted(Exception):
@@ -32,20 +33,33 @@ class StopFlag:
         self.signum = signum
 
 
+#: The signals that stop a run cleanly (a Ctrl-C, a cluster pre-emption).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+Handler = Callable[[int, FrameType | None], Any] | int
+
+
+@contextmanager
+def stop_signals_handled(handler: Handler) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` (a function or ``signal.SIG_IGN``) inside the block,
+    their previous handlers are restored after it (main thread only; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
 @contextmanager
 def stop_on_signals(flag: StopFlag) -> Iterator[StopFlag]:
     """Route SIGINT and SIGTERM into ``flag`` inside the block (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-    wanted = (signal.SIGINT, signal.SIGTERM)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         flag.request(signum)
 
-    previous = {s: signal.signal(s, handler) for s in wanted}
-    try:
+    with stop_signals_handled(handler):
         yield flag
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
